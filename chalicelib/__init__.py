@@ -1,0 +1,1 @@
+"""Tasklane backend: domain, services, adapters and HTTP handlers."""

@@ -1,0 +1,1 @@
+"""The outside world behind small interfaces: DynamoDB, S3, Cognito, EventBridge."""

@@ -1,0 +1,61 @@
+"""S3 behind a small interface: presigned POST with a size/type policy, HEAD, presigned GET."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.settings import get_settings
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str
+    etag: str
+
+
+def presigned_post(key: str, content_type: str, max_size: int) -> dict[str, Any]:
+    settings = get_settings()
+    post: dict[str, Any] = client("s3").generate_presigned_post(
+        Bucket=settings.bucket_name,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_size],
+        ],
+        ExpiresIn=settings.upload_url_ttl_seconds,
+    )
+    return post
+
+
+def head(key: str) -> StoredObject | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        meta = client("s3").head_object(Bucket=get_settings().bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    return StoredObject(
+        size=int(meta["ContentLength"]),
+        content_type=str(meta.get("ContentType", "")),
+        etag=str(meta.get("ETag", "")).strip('"'),
+    )
+
+
+def presigned_get(key: str, filename: str) -> str:
+    settings = get_settings()
+    url: str = client("s3").generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": settings.bucket_name,
+            "Key": key,
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+        },
+        ExpiresIn=settings.download_url_ttl_seconds,
+    )
+    return url

@@ -1,0 +1,7 @@
+"""Sortable identifiers (ULID)."""
+
+from ulid import ULID
+
+
+def new_id() -> str:
+    return str(ULID())

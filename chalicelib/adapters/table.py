@@ -1,0 +1,204 @@
+"""The single DynamoDB table as PynamoDB models.
+
+Every entity shares the table and its three generic indexes (gsi1..gsi3); the
+key layout per entity is written down in docs/data-model.md. Index attributes are
+set only while an item belongs to that index (a sparse index), so queues empty
+themselves when an item leaves the state they list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    table_name = _settings.table_name
+    region = _settings.region
+    host = _settings.endpoint_url
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class Gsi1(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex[Any]):
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    """Key and index attributes shared by every entity."""
+
+    Meta = _Meta
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    gsi3 = Gsi3()
+
+
+class ProfileItem(Item):
+    """pk USER#<cognito sub>, sk PROFILE; gsi1 PROFILE#<id>; gsi2 VERIF#pending while pending."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    email = UnicodeAttribute()
+    role = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    skills = ListAttribute[str](of=UnicodeAttribute, default=list)
+    languages = ListAttribute[str](of=UnicodeAttribute, default=list)
+    hourly_rate = JSONAttribute(null=True)
+    bio = UnicodeAttribute(null=True)
+    anonymous = BooleanAttribute(default=False)
+    verification = UnicodeAttribute()
+    legal_name = UnicodeAttribute(null=True)
+    documents = ListAttribute[str](of=UnicodeAttribute, default=list)
+    verification_note = UnicodeAttribute(null=True)
+    submitted_at = UnicodeAttribute(null=True)
+    rating_sum = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    completed_count = NumberAttribute(default=0)
+    badges = ListAttribute[str](of=UnicodeAttribute, default=list)
+    suspended = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class TaskItem(Item):
+    """pk TASK#<id>, sk TASK; gsi1 TASKS#<status>[#<visibility>]; gsi2 OPENCAT#<category>; gsi3 OWNER#<id>."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    category = UnicodeAttribute()
+    skills = ListAttribute[str](of=UnicodeAttribute, default=list)
+    budget_amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    visibility = UnicodeAttribute()
+    invitees = ListAttribute[str](of=UnicodeAttribute, default=list)
+    start_date = UnicodeAttribute(null=True)
+    due_date = UnicodeAttribute(null=True)
+    attachments = ListAttribute[str](of=UnicodeAttribute, default=list)
+    quality_review = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    review_note = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    opened_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class TaskSkillItem(Item):
+    """pk SKILL#<skill>, sk <openedAt>#<taskId>: the skill filter of public browse, open tasks only."""
+
+    Meta = _Meta
+    task_id = UnicodeAttribute()
+    category = UnicodeAttribute()
+
+
+class BidItem(Item):
+    """pk BID#<id>, sk BID; gsi1 TASKBIDS#<taskId>; gsi2 PROVBIDS#<providerId>."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    task_owner_id = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    provider_sub = UnicodeAttribute()
+    price_amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    proposal = UnicodeAttribute()
+    duration_days = NumberAttribute()
+    milestones = JSONAttribute()
+    status = UnicodeAttribute()
+    remark = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class GuardItem(Item):
+    """A uniqueness marker (e.g. pk TASK#<id>, sk BIDDER#<providerId>) written with attribute_not_exists."""
+
+    Meta = _Meta
+    ref = UnicodeAttribute(null=True)
+
+
+class DecisionItem(Item):
+    """pk TASK#<id>, sk DECISION#<ulid>: the workbench's selection decisions, in order."""
+
+    Meta = _Meta
+    actor_id = UnicodeAttribute()
+    bid_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    from_status = UnicodeAttribute()
+    to_status = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class UploadItem(Item):
+    """pk UPLOAD#<id>, sk UPLOAD: what a presigned POST was issued for, and to whom."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    owner_sub = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    key = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+def connection() -> Connection:
+    return Connection(region=_settings.region, host=_settings.endpoint_url)

@@ -1,0 +1,63 @@
+"""Upload limits per purpose: which content types, how large. Published in /openapi.json."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+from chalicelib.domain.errors import ValidationFailed
+
+MB = 1024 * 1024
+DOCUMENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
+WORK_TYPES = frozenset({"application/pdf", "application/zip", "image/png", "image/jpeg", "text/plain"})
+
+
+class Purpose(StrEnum):
+    VERIFICATION = "verification"
+    DELIVERABLE = "deliverable"
+    ATTACHMENT = "attachment"
+    MESSAGE = "message"
+
+
+LIMITS: dict[Purpose, tuple[frozenset[str], int]] = {
+    Purpose.VERIFICATION: (DOCUMENT_TYPES, 10 * MB),
+    Purpose.DELIVERABLE: (WORK_TYPES, 200 * MB),
+    Purpose.ATTACHMENT: (WORK_TYPES, 25 * MB),
+    Purpose.MESSAGE: (WORK_TYPES, 10 * MB),
+}
+
+
+class TooLarge(ValidationFailed):
+    status = 413
+    slug = "payload-too-large"
+    title = "Upload too large"
+
+
+class UnsupportedType(ValidationFailed):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported file type"
+
+
+def check(purpose: Purpose, content_type: str, size: int) -> int:
+    """Raise 415/413 for what the purpose does not allow; return the size limit."""
+    types, limit = LIMITS[purpose]
+    if content_type not in types:
+        raise UnsupportedType(
+            f"{content_type} is not allowed for {purpose.value}; allowed: {', '.join(sorted(types))}",
+            [{"field": "contentType", "message": "not allowed for this purpose"}],
+        )
+    if size > limit:
+        raise TooLarge(
+            f"{size} bytes exceeds the {limit} byte limit for {purpose.value}",
+            [{"field": "size", "message": f"at most {limit}"}],
+        )
+    return limit
+
+
+def safe_filename(name: str) -> str:
+    """Keep a readable, path-free ASCII name for the S3 key and Content-Disposition."""
+    base = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
+    return base[:120] or "file"

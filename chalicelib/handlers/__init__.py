@@ -1,0 +1,1 @@
+"""The edges: HTTP blueprints, consumers, webhooks. Parse, call one service, render."""

@@ -1,0 +1,78 @@
+"""Admin moves for issue 2: verification decisions and task review (members of the `admin` group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers import views
+from chalicelib.handlers.http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/admin/verifications", "GET", query=("status", "cursor", "limit"))
+def verification_queue(call: Call) -> dict[str, Any]:
+    """Pending verifications, oldest first, with short-lived links to the documents."""
+    from chalicelib.adapters import profiles_repo
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services import profiles
+
+    call.actor.require_admin()
+    if (call.query("status") or "pending") != "pending":
+        raise ValidationFailed("only status=pending is queued", [{"field": "status", "message": "pending"}])
+    page = profiles_repo.pending_verifications(call.limit(), call.query("cursor"))
+    return views.page(
+        [
+            views.profile(p) | {"submittedAt": p.submitted_at, "documents": profiles.pending_documents(p)}
+            for p in page.items
+        ],
+        page.next_cursor,
+    )
+
+
+def _decide(call: Call, user_id: str, action: str) -> dict[str, Any]:
+    from chalicelib.services import profiles
+
+    reason = call.body.reason or call.body.note if call.body else None
+    return views.profile(profiles.decide_verification(call.actor, user_id, action, reason))
+
+
+@endpoint(bp, "/admin/verifications/{user_id}/approve", "POST", body="Decision")
+def approve_verification(call: Call, user_id: str) -> dict[str, Any]:
+    """Verify an account."""
+    return _decide(call, user_id, "approve")
+
+
+@endpoint(bp, "/admin/verifications/{user_id}/reject", "POST", body="Decision")
+def reject_verification(call: Call, user_id: str) -> dict[str, Any]:
+    """Reject a verification with a reason; the user may resubmit."""
+    return _decide(call, user_id, "reject")
+
+
+@endpoint(bp, "/admin/tasks", "GET", query=("status", "cursor", "limit"))
+def task_queue(call: Call) -> dict[str, Any]:
+    """Tasks by status (default in_review), oldest first."""
+    from chalicelib.services import tasks
+
+    page = tasks.review_queue(call.actor, call.query("status") or "in_review", call.limit(), call.query("cursor"))
+    return views.page([views.task(t, full=True) for t in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/admin/tasks/{task_id}/approve", "POST", body="Decision")
+def approve_task(call: Call, task_id: str) -> dict[str, Any]:
+    """Publish a task under review."""
+    from chalicelib.services import tasks
+
+    note = call.body.note if call.body else None
+    return views.task(tasks.review_task(call.actor, task_id, "approve", note), full=True)
+
+
+@endpoint(bp, "/admin/tasks/{task_id}/request-changes", "POST", body="Decision")
+def request_changes(call: Call, task_id: str) -> dict[str, Any]:
+    """Send a task back to its owner with a note."""
+    from chalicelib.services import tasks
+
+    note = call.body.note or call.body.reason if call.body else None
+    return views.task(tasks.review_task(call.actor, task_id, "request_changes", note), full=True)

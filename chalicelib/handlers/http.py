@@ -1,0 +1,182 @@
+"""The HTTP edge: authentication, body parsing, problem+json errors and the OpenAPI registry.
+
+Request models and services are imported on first use, not at import time: importing
+`app` is the Lambda cold start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.domain.errors import DomainError, ValidationFailed
+
+log = logging.getLogger("tasklane")
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://tasklane.dev/problems/"
+MAX_BODY = 256 * 1024
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    auth: str
+    body: str | None
+    status: int
+    tag: str
+    query: tuple[str, ...] = ()
+    money: bool = False
+
+
+@dataclass
+class Call:
+    """What a handler function receives."""
+
+    request: Request
+    actor: Any
+    body: Any
+    params: dict[str, str] = field(default_factory=dict)
+
+    def query(self, name: str) -> str | None:
+        params: Any = self.request.query_params or {}
+        value: str | None = params.get(name)
+        return value if value not in (None, "") else None
+
+    def limit(self, default: int = 20) -> int:
+        raw = self.query("limit")
+        if raw is None:
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+            raise ValidationFailed("limit must be an integer from 1 to 100", [{"field": "limit", "message": "1..100"}])
+        return int(raw)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def problem(status: int, slug: str, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return Response(body=json.dumps(body), status_code=status, headers={"Content-Type": PROBLEM})
+
+
+def from_error(error: DomainError) -> Response:
+    return problem(error.status, error.slug, error.title, error.detail, error.errors)
+
+
+def _model(name: str) -> Any:
+    return getattr(importlib.import_module("chalicelib.schemas"), name)
+
+
+def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
+    if model_name is None:
+        text = raw.decode() if isinstance(raw, bytes) else (raw or "")
+        if text.strip() not in ("", "{}", "null"):
+            raise ValidationFailed("this action takes no body", [{"field": "", "message": "must be empty"}])
+        return None
+    if raw is not None and len(raw) > MAX_BODY:
+        raise ValidationFailed(f"body larger than {MAX_BODY} bytes")
+    from pydantic import ValidationError
+
+    try:
+        return _model(model_name).model_validate_json(raw or b"")
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err["loc"]),
+                "message": err["msg"],
+                "type": err["type"],
+            }
+            for err in exc.errors(include_url=False, include_context=False, include_input=False)
+        ]
+        raise ValidationFailed("the request body is not valid", errors) from None
+
+
+def _actor(request: Request, auth: str) -> Any:
+    header = request.headers.get("authorization")
+    if auth == "none" or (auth == "optional" and not header):
+        return None
+    from chalicelib.services.identity import authenticate
+
+    return authenticate(header)
+
+
+def endpoint(
+    bp: Blueprint,
+    path: str,
+    method: str = "GET",
+    *,
+    auth: str = "required",
+    body: str | None = None,
+    status: int = 200,
+    summary: str = "",
+    query: tuple[str, ...] = (),
+    money: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a route: every request is authenticated (unless `auth` says otherwise) and parsed first."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        ROUTES.append(
+            RouteSpec(
+                path,
+                method,
+                summary or (fn.__doc__ or "").strip(),
+                auth,
+                body,
+                status,
+                bp._import_name.rsplit(".", 1)[-1],
+                query,
+                money,
+            )
+        )
+
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+            try:
+                actor = _actor(request, auth)
+                parsed = parse_body(body, request.raw_body if method in ("POST", "PUT", "PATCH") else None)
+                result = fn(Call(request, actor, parsed, params), **params)
+            except DomainError as error:
+                log.info("refused %s %s: %s %s", method, path, error.status, error.detail)
+                response = from_error(error)
+            except Exception:
+                log.exception("unhandled error on %s %s", method, path)
+                response = problem(500, "internal", "Internal error", f"something went wrong; quote {request_id}")
+            else:
+                response = (
+                    result
+                    if isinstance(result, Response)
+                    else Response(
+                        body=json.dumps(result), status_code=status, headers={"Content-Type": "application/json"}
+                    )
+                )
+            response.headers["X-Request-Id"] = request_id
+            return response
+
+        view.__name__ = fn.__name__
+        view.__doc__ = fn.__doc__
+        bp.route(path, methods=[method], content_types=["application/json"])(view)
+        return fn
+
+    return decorate
+
+
+def normalize_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice's own errors (415, 405, bad JSON) become problem+json too."""
+    response = get_response(event)
+    if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
+        code = str(response.body.get("Code"))
+        message = str(response.body.get("Message", ""))
+        return problem(response.status_code, code.lower(), code, message)
+    return response

@@ -1,0 +1,64 @@
+"""Tasks: drafts, edits, review submission, browsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers import views
+from chalicelib.handlers.http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/tasks", "POST", body="TaskFields", status=201)
+def create_task(call: Call) -> dict[str, Any]:
+    """Post a task as a draft."""
+    from chalicelib.services import tasks
+
+    return views.task(tasks.create_task(call.actor, call.body), full=True)
+
+
+@endpoint(bp, "/tasks", "GET", auth="none", query=("category", "skill", "cursor", "limit"))
+def browse(call: Call) -> dict[str, Any]:
+    """Open public tasks, newest first."""
+    from chalicelib.services import tasks
+
+    page = tasks.browse(call.query("category"), call.query("skill"), call.limit(), call.query("cursor"))
+    return views.page([views.task(t) for t in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/me/tasks", "GET", query=("cursor", "limit"))
+def my_tasks(call: Call) -> dict[str, Any]:
+    """My tasks in every state, newest first (customers)."""
+    from chalicelib.services import tasks
+
+    page = tasks.my_tasks(call.actor, call.limit(), call.query("cursor"))
+    return views.page([views.task(t, full=True) for t in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/tasks/{task_id}", "GET", auth="optional")
+def get_task(call: Call, task_id: str) -> dict[str, Any]:
+    """A task: anyone for open public tasks; owner, invitees and admins otherwise."""
+    from chalicelib.services import tasks
+
+    task = tasks.get_task(call.actor, task_id)
+    owner_view = call.actor is not None and (call.actor.is_admin or call.actor.profile_id == task.owner_id)
+    return views.task(task, full=owner_view)
+
+
+@endpoint(bp, "/tasks/{task_id}", "PATCH", body="EditTask")
+def edit_task(call: Call, task_id: str) -> dict[str, Any]:
+    """Edit a draft (or a task sent back with changes requested)."""
+    from chalicelib.services import tasks
+
+    return views.task(tasks.edit_task(call.actor, task_id, call.body), full=True)
+
+
+@endpoint(bp, "/tasks/{task_id}/submit", "POST")
+def submit_task(call: Call, task_id: str) -> dict[str, Any]:
+    """Send the task to admin review."""
+    from chalicelib.services import tasks
+
+    return views.task(tasks.submit_task(call.actor, task_id), full=True)

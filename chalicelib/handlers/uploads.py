@@ -1,0 +1,19 @@
+"""Presigned uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers.http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/uploads", "POST", body="CreateUpload", status=201)
+def create_upload(call: Call) -> dict[str, Any]:
+    """A presigned POST for one file: size and type are enforced by the policy and again on use."""
+    from chalicelib.services import uploads
+
+    return uploads.create_upload(call.actor, call.body)

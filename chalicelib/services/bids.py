@@ -1,0 +1,198 @@
+"""Bidding and the customer's selection workbench."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import bids_repo, paging, profiles_repo, tasks_repo
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.table import BidItem, DecisionItem, GuardItem, ProfileItem, TaskItem
+from chalicelib.adapters.transactions import transaction
+from chalicelib.domain.accounts import Role
+from chalicelib.domain.bids import BID, BidStatus, check_milestones_sum
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import BusinessRuleViolated, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.matching import match_score
+from chalicelib.domain.tasks import TASK, TaskStatus
+from chalicelib.schemas import PlaceBid
+from chalicelib.services.identity import Actor
+from chalicelib.services.tasks import can_see
+
+ORDERS = ("match", "price", "rating")
+
+
+def place_bid(actor: Actor, task_id: str, body: PlaceBid) -> BidItem:
+    actor.require_writable()
+    provider = actor.require_verified(Role.PROVIDER)
+    task = tasks_repo.get(task_id)
+    if task is None or not can_see(actor, task):
+        raise NotFound("no such task")
+    TASK.next(TaskStatus(task.status), "bid")
+    price = body.price.domain()
+    if price.currency != task.currency:
+        raise BusinessRuleViolated(
+            f"bid in {task.currency}, the task's currency",
+            [{"field": "price.currency", "message": f"must be {task.currency}"}],
+        )
+    check_milestones_sum(price, [m.amount.domain() for m in body.milestones])
+    moment = iso()
+    bid_id = new_id()
+    bid = BidItem(
+        pk=bids_repo.key(bid_id),
+        sk="BID",
+        type="Bid",
+        gsi1pk=f"TASKBIDS#{task.id}",
+        gsi1sk=bid_id,
+        gsi2pk=f"PROVBIDS#{provider.id}",
+        gsi2sk=bid_id,
+        id=bid_id,
+        task_id=task.id,
+        task_owner_id=task.owner_id,
+        provider_id=provider.id,
+        provider_sub=provider.sub,
+        price_amount=price.amount,
+        currency=price.currency,
+        proposal=body.proposal,
+        duration_days=body.duration_days,
+        milestones=[
+            {
+                "title": m.title,
+                "amount": m.amount.domain().to_json(),
+                "dueDate": m.due_date.isoformat(),
+                "acceptanceCriteria": m.acceptance_criteria,
+            }
+            for m in body.milestones
+        ],
+        status=BidStatus.SUBMITTED.value,
+        created_at=moment,
+        updated_at=moment,
+    )
+    guard = GuardItem(pk=tasks_repo.key(task.id), sk=f"BIDDER#{provider.id}", type="Guard", ref=bid_id)
+    with transaction("you already have a live bid on this task, or the task is no longer open") as tx:
+        tx.save(bid, condition=BidItem.pk.does_not_exist())
+        tx.save(guard, condition=GuardItem.pk.does_not_exist())
+        tx.condition_check(TaskItem, task.pk, "TASK", condition=TaskItem.status == TaskStatus.OPEN.value)
+    return bid
+
+
+def _load(bid_id: str) -> tuple[BidItem, TaskItem]:
+    bid = bids_repo.get(bid_id)
+    task = tasks_repo.get(bid.task_id) if bid else None
+    if bid is None or task is None:
+        raise NotFound("no such bid")
+    return bid, task
+
+
+def _record(actor_id: str, bid: BidItem, action: str, before: str, note: str | None) -> DecisionItem:
+    return DecisionItem(
+        pk=tasks_repo.key(bid.task_id),
+        sk=f"DECISION#{new_id()}",
+        type="Decision",
+        actor_id=actor_id,
+        bid_id=bid.id,
+        action=action,
+        from_status=before,
+        to_status=bid.status,
+        note=note,
+        at=iso(),
+    )
+
+
+def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = None) -> BidItem:
+    """Shortlist, reject or annotate a bid: task owner only; every decision is recorded."""
+    actor.require_writable()
+    bid, task = _load(bid_id)
+    if task.owner_id != actor.profile_id:
+        raise NotFound("no such bid")
+    before = bid.status
+    bid.status = BID.next(BidStatus(bid.status), action).value
+    if action == "remark":
+        bid.remark = note or None
+    bid.updated_at = iso()
+    with transaction("the bid changed meanwhile; reload and retry") as tx:
+        tx.save(bid)
+        tx.save(_record(task.owner_id, bid, action, before, note))
+    return bid
+
+
+def withdraw(actor: Actor, bid_id: str) -> BidItem:
+    actor.require_writable()
+    bid, task = _load(bid_id)
+    if bid.provider_id != actor.profile_id:
+        raise NotFound("no such bid")
+    before = bid.status
+    bid.status = BID.next(BidStatus(bid.status), "withdraw").value
+    bid.updated_at = iso()
+    with transaction("the bid changed meanwhile; reload and retry") as tx:
+        tx.save(bid)
+        tx.delete(GuardItem(pk=tasks_repo.key(task.id), sk=f"BIDDER#{bid.provider_id}"))
+        tx.save(_record(bid.provider_id, bid, "withdraw", before, None))
+    return bid
+
+
+def get_bid(actor: Actor, bid_id: str) -> BidItem:
+    bid, task = _load(bid_id)
+    if actor.is_admin or actor.profile_id in (bid.provider_id, task.owner_id):
+        return bid
+    raise NotFound("no such bid")
+
+
+def list_bids(
+    actor: Actor, task_id: str, order: str | None, limit: int, cursor: str | None
+) -> tuple[TaskItem, list[tuple[BidItem, ProfileItem | None, int]], str | None]:
+    """The owner (and admins) see every bid, ordered; a provider sees only their own."""
+    task = tasks_repo.get(task_id)
+    if task is None or not can_see(actor, task):
+        raise NotFound("no such task")
+    if order is not None and order not in ORDERS:
+        raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", [{"field": "order", "message": "unknown"}])
+    bids = bids_repo.all_for_task(task.id)
+    is_owner = actor.is_admin or task.owner_id == actor.profile_id
+    if not is_owner:
+        if not actor.has_role(Role.PROVIDER):
+            raise Forbidden("only the task owner sees its bids")
+        bids = [b for b in bids if b.provider_id == actor.profile_id]
+    providers = profiles_repo.batch_by_sub(b.provider_sub for b in bids)
+    rows = []
+    for bid in bids:
+        provider = providers.get(bid.provider_sub)
+        rows.append((bid, provider, _score(task, bid, provider)))
+    rows.sort(key=_sort_key(order or "match"))
+    offset = _offset(cursor)
+    page = rows[offset : offset + limit]
+    next_cursor = paging.encode({"o": {"N": str(offset + limit)}}) if offset + limit < len(rows) else None
+    return task, page, next_cursor
+
+
+def _offset(cursor: str | None) -> int:
+    key = paging.decode(cursor)
+    if key is None:
+        return 0
+    try:
+        return max(0, int(key["o"]["N"]))
+    except (KeyError, ValueError):
+        raise ValidationFailed("cursor is not valid", [{"field": "cursor", "message": "invalid"}]) from None
+
+
+def rating_centi(profile: ProfileItem | None) -> int | None:
+    if profile is None or not profile.rating_count:
+        return None
+    return int(profile.rating_sum) * 100 // int(profile.rating_count)
+
+
+def _score(task: TaskItem, bid: BidItem, provider: ProfileItem | None) -> int:
+    return match_score(
+        task.skills,
+        provider.skills if provider else [],
+        rating_centi(provider),
+        int(bid.price_amount),
+        int(task.budget_amount),
+    )
+
+
+def _sort_key(order: str) -> Any:
+    if order == "price":
+        return lambda row: (row[0].price_amount, row[0].id)
+    if order == "rating":
+        return lambda row: (-(rating_centi(row[1]) or -1), row[0].id)
+    return lambda row: (-row[2], row[0].id)

@@ -1,0 +1,94 @@
+"""Profiles and account verification."""
+
+from __future__ import annotations
+
+from chalicelib.adapters import profiles_repo, uploads_repo
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.table import ProfileItem
+from chalicelib.adapters.transactions import conditional
+from chalicelib.domain.accounts import VERIFICATION, Role, Verification
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.uploads import Purpose
+from chalicelib.schemas import CreateProfile, SubmitVerification
+from chalicelib.services import uploads
+from chalicelib.services.identity import Actor
+
+
+def create_profile(actor: Actor, body: CreateProfile) -> ProfileItem:
+    if actor.profile is not None:
+        raise Conflict("you already have a profile")
+    profile_id = new_id()
+    profile = ProfileItem(
+        pk=profiles_repo.key(actor.sub),
+        sk="PROFILE",
+        type="Profile",
+        gsi1pk=f"PROFILE#{profile_id}",
+        gsi1sk="PROFILE",
+        id=profile_id,
+        sub=actor.sub,
+        email=actor.claims.email,
+        role=body.role.value,
+        display_name=body.display_name,
+        kind=body.kind.value,
+        skills=list(body.skills) if body.role == Role.PROVIDER else [],
+        languages=list(body.languages),
+        hourly_rate=body.hourly_rate.domain().to_json() if body.hourly_rate else None,
+        bio=body.bio,
+        anonymous=body.anonymous and body.role == Role.PROVIDER,
+        verification=Verification.UNVERIFIED.value,
+        created_at=iso(),
+    )
+    with conditional("you already have a profile"):
+        profile.save(condition=ProfileItem.pk.does_not_exist())
+    return profile
+
+
+def provider_card(profile_id: str) -> ProfileItem:
+    profile = profiles_repo.get_by_id(profile_id)
+    if profile is None or profile.role != Role.PROVIDER.value or profile.verification != Verification.VERIFIED.value:
+        raise NotFound("no such provider")
+    return profile
+
+
+def submit_verification(actor: Actor, body: SubmitVerification) -> ProfileItem:
+    actor.require_writable()
+    profile = actor.require_profile()
+    state = VERIFICATION.next(Verification(profile.verification), "submit")
+    for upload_id in body.documents:
+        uploads.claim(actor, upload_id, Purpose.VERIFICATION)
+    moment = iso()
+    profile.verification = state.value
+    profile.legal_name = body.legal_name
+    profile.documents = list(body.documents)
+    profile.submitted_at = moment
+    profile.verification_note = None
+    profile.gsi2pk = profiles_repo.PENDING_QUEUE
+    profile.gsi2sk = f"{moment}#{profile.id}"
+    with conditional("your profile changed meanwhile; retry"):
+        profile.save()
+    return profile
+
+
+def decide_verification(actor: Actor, profile_id: str, action: str, reason: str | None) -> ProfileItem:
+    actor.require_admin()
+    profile = profiles_repo.get_by_id(profile_id)
+    if profile is None:
+        raise NotFound("no such user")
+    profile.verification = VERIFICATION.next(Verification(profile.verification), action).value
+    profile.verification_note = reason
+    profile.gsi2pk = None
+    profile.gsi2sk = None
+    with conditional("the verification was decided meanwhile"):
+        profile.save()
+    return profile
+
+
+def pending_documents(profile: ProfileItem) -> list[dict[str, str]]:
+    """Short-lived links to the documents an admin checks."""
+    links = []
+    for upload_id in profile.documents:
+        upload = uploads_repo.get(upload_id)
+        if upload is not None:
+            links.append({"uploadId": upload_id, "filename": upload.filename, "url": uploads.download_url(upload)})
+    return links

@@ -1,0 +1,157 @@
+"""Posting, editing, reviewing and browsing tasks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from chalicelib.adapters import paging, tasks_repo
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.table import TaskItem
+from chalicelib.adapters.transactions import conditional, transaction
+from chalicelib.domain.accounts import Role
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.tasks import TASK, TaskStatus, Visibility, check_dates, is_publicly_listed
+from chalicelib.domain.uploads import Purpose
+from chalicelib.schemas import EditTask, TaskFields
+from chalicelib.services import uploads
+from chalicelib.services.identity import Actor
+
+
+def _apply(task: TaskItem, fields: dict[str, Any], actor: Actor) -> None:
+    if "budget" in fields:
+        task.budget_amount = fields["budget"]["amount"]
+        task.currency = fields["budget"]["currency"]
+    for name in ("title", "description", "category", "mode", "visibility", "quality_review"):
+        if name in fields:
+            value = fields[name]
+            setattr(task, name, value.value if hasattr(value, "value") else value)
+    if "skills" in fields:
+        task.skills = list(dict.fromkeys(s.lower() for s in fields["skills"]))
+    if "invitees" in fields:
+        task.invitees = list(dict.fromkeys(fields["invitees"]))
+    for name in ("start_date", "due_date"):
+        if name in fields:
+            setattr(task, name, fields[name].isoformat() if fields[name] else None)
+    if "attachments" in fields:
+        for upload_id in fields["attachments"]:
+            uploads.claim(actor, upload_id, Purpose.ATTACHMENT)
+        task.attachments = list(fields["attachments"])
+    check_dates(
+        date.fromisoformat(task.start_date) if task.start_date else None,
+        date.fromisoformat(task.due_date) if task.due_date else None,
+    )
+
+
+def create_task(actor: Actor, body: TaskFields) -> TaskItem:
+    actor.require_writable()
+    owner = actor.require_role(Role.CUSTOMER)
+    moment = iso()
+    task = TaskItem(
+        pk="",
+        sk="TASK",
+        type="Task",
+        id=new_id(),
+        owner_id=owner.id,
+        status=TaskStatus.DRAFT.value,
+        created_at=moment,
+        updated_at=moment,
+    )
+    task.pk = tasks_repo.key(task.id)
+    _apply(task, body.model_dump(), actor)
+    tasks_repo.index(task, moment)
+    with conditional("task id collision"):
+        task.save(condition=TaskItem.pk.does_not_exist())
+    return task
+
+
+def _owned(actor: Actor, task_id: str) -> TaskItem:
+    task = tasks_repo.get(task_id)
+    if task is None or task.owner_id != actor.profile_id:
+        raise NotFound("no such task")
+    return task
+
+
+def edit_task(actor: Actor, task_id: str, body: EditTask) -> TaskItem:
+    actor.require_writable()
+    task = _owned(actor, task_id)
+    TASK.next(TaskStatus(task.status), "edit")
+    fields = body.model_dump(exclude_unset=True)
+    if not fields:
+        raise ValidationFailed("nothing to change")
+    _apply(task, fields, actor)
+    task.updated_at = iso()
+    tasks_repo.index(task, task.updated_at)
+    with conditional("the task changed meanwhile; reload and retry"):
+        task.save()
+    return task
+
+
+def submit_task(actor: Actor, task_id: str) -> TaskItem:
+    actor.require_writable()
+    task = _owned(actor, task_id)
+    return _move(task, "submit")
+
+
+def _move(task: TaskItem, action: str, note: str | None = None) -> TaskItem:
+    task.status = TASK.next(TaskStatus(task.status), action).value
+    moment = iso()
+    task.updated_at = moment
+    if note is not None:
+        task.review_note = note
+    if task.status == TaskStatus.OPEN.value:
+        task.opened_at = moment
+    tasks_repo.index(task, moment)
+    with transaction("the task changed meanwhile; reload and retry") as tx:
+        tx.save(task)
+        if task.status == TaskStatus.OPEN.value and task.visibility == Visibility.PUBLIC.value:
+            for item in tasks_repo.skill_items(task):
+                tx.save(item)
+    return task
+
+
+def review_task(actor: Actor, task_id: str, action: str, note: str | None) -> TaskItem:
+    actor.require_admin()
+    task = tasks_repo.get(task_id)
+    if task is None:
+        raise NotFound("no such task")
+    if action == "request_changes" and not note:
+        raise ValidationFailed("say what should change", [{"field": "note", "message": "required"}])
+    return _move(task, action, note)
+
+
+def can_see(actor: Actor | None, task: TaskItem) -> bool:
+    if is_publicly_listed(TaskStatus(task.status), Visibility(task.visibility)):
+        return True
+    if actor is None:
+        return False
+    if actor.is_admin or task.owner_id == actor.profile_id:
+        return True
+    return task.status == TaskStatus.OPEN.value and actor.profile_id is not None and actor.profile_id in task.invitees
+
+
+def get_task(actor: Actor | None, task_id: str) -> TaskItem:
+    task = tasks_repo.get(task_id)
+    if task is None or not can_see(actor, task):
+        raise NotFound("no such task")
+    return task
+
+
+def browse(category: str | None, skill: str | None, limit: int, cursor: str | None) -> paging.Page[Any]:
+    return tasks_repo.browse(category, skill, limit, cursor)
+
+
+def my_tasks(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    owner = actor.require_role(Role.CUSTOMER)
+    return tasks_repo.by_owner(owner.id, limit, cursor)
+
+
+def review_queue(actor: Actor, status: str, limit: int, cursor: str | None) -> paging.Page[Any]:
+    actor.require_admin()
+    try:
+        state = TaskStatus(status)
+    except ValueError:
+        raise ValidationFailed(f"unknown status {status}", [{"field": "status", "message": "unknown"}]) from None
+    partition = tasks_repo.status_partition(state.value, Visibility.PUBLIC.value)
+    return tasks_repo.by_status_partition(partition, limit, cursor, newest_first=False)

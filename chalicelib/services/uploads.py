@@ -1,0 +1,57 @@
+"""Presigned uploads, and checking that an upload may be used for a purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import files, uploads_repo
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.table import UploadItem
+from chalicelib.domain import uploads as policy
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import BusinessRuleViolated
+from chalicelib.schemas import CreateUpload
+from chalicelib.services.identity import Actor
+
+
+def create_upload(actor: Actor, body: CreateUpload) -> dict[str, Any]:
+    actor.require_writable()
+    limit = policy.check(body.purpose, body.content_type, body.size)
+    upload_id = new_id()
+    filename = policy.safe_filename(body.filename)
+    key = f"uploads/{actor.sub}/{body.purpose.value}/{upload_id}/{filename}"
+    UploadItem(
+        pk=f"UPLOAD#{upload_id}",
+        sk="UPLOAD",
+        type="Upload",
+        id=upload_id,
+        owner_sub=actor.sub,
+        purpose=body.purpose.value,
+        filename=filename,
+        content_type=body.content_type,
+        size=body.size,
+        key=key,
+        created_at=iso(),
+    ).save()
+    post = files.presigned_post(key, body.content_type, min(limit, body.size))
+    return {"uploadId": upload_id, "url": post["url"], "fields": post["fields"], "maxSize": min(limit, body.size)}
+
+
+def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> UploadItem:
+    """The upload exists in S3, belongs to the actor, was made for this purpose and fits its limits."""
+    upload = uploads_repo.get(upload_id)
+    if upload is None or upload.owner_sub != actor.sub:
+        raise BusinessRuleViolated(
+            f"upload {upload_id} is not one of yours", [{"field": "uploads", "message": upload_id}]
+        )
+    if upload.purpose != purpose.value:
+        raise BusinessRuleViolated(f"upload {upload_id} was made for {upload.purpose}, not {purpose.value}")
+    stored = files.head(upload.key)
+    if stored is None:
+        raise BusinessRuleViolated(f"upload {upload_id} has not been uploaded yet")
+    policy.check(purpose, stored.content_type, stored.size)
+    return upload
+
+
+def download_url(upload: UploadItem) -> str:
+    return files.presigned_get(upload.key, upload.filename)

@@ -1,0 +1,65 @@
+"""The transition tables: legal moves land where PRODUCT.md says, illegal ones are 409s."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.accounts import VERIFICATION, Verification
+from chalicelib.domain.bids import BID, BidStatus
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.tasks import TASK, TaskStatus
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "expected"),
+    [
+        (TaskStatus.DRAFT, "submit", TaskStatus.IN_REVIEW),
+        (TaskStatus.IN_REVIEW, "approve", TaskStatus.OPEN),
+        (TaskStatus.IN_REVIEW, "request_changes", TaskStatus.CHANGES_REQUESTED),
+        (TaskStatus.CHANGES_REQUESTED, "submit", TaskStatus.IN_REVIEW),
+        (TaskStatus.OPEN, "award", TaskStatus.AWARDED),
+        (TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED),
+        (TaskStatus.DRAFT, "cancel", TaskStatus.CANCELLED),
+    ],
+)
+def test_task_legal_moves(state: TaskStatus, action: str, expected: TaskStatus) -> None:
+    assert TASK.next(state, action) == expected
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (TaskStatus.OPEN, "edit"),
+        (TaskStatus.IN_REVIEW, "edit"),
+        (TaskStatus.DRAFT, "approve"),
+        (TaskStatus.OPEN, "submit"),
+        (TaskStatus.AWARDED, "bid"),
+        (TaskStatus.CANCELLED, "submit"),
+    ],
+)
+def test_task_illegal_moves_conflict(state: TaskStatus, action: str) -> None:
+    with pytest.raises(Conflict) as raised:
+        TASK.next(state, action)
+    assert raised.value.status == 409
+    assert state.value in raised.value.detail
+
+
+def test_bid_moves() -> None:
+    assert BID.next(BidStatus.SUBMITTED, "shortlist") == BidStatus.SHORTLISTED
+    assert BID.next(BidStatus.SHORTLISTED, "reject") == BidStatus.REJECTED
+    assert BID.next(BidStatus.SUBMITTED, "withdraw") == BidStatus.WITHDRAWN
+    for terminal in (BidStatus.WITHDRAWN, BidStatus.LOST, BidStatus.AWARDED):
+        with pytest.raises(Conflict):
+            BID.next(terminal, "shortlist")
+    with pytest.raises(Conflict):
+        BID.next(BidStatus.SHORTLISTED, "shortlist")
+
+
+def test_verification_moves() -> None:
+    assert VERIFICATION.next(Verification.UNVERIFIED, "submit") == Verification.PENDING
+    assert VERIFICATION.next(Verification.PENDING, "approve") == Verification.VERIFIED
+    assert VERIFICATION.next(Verification.REJECTED, "submit") == Verification.PENDING
+    with pytest.raises(Conflict):
+        VERIFICATION.next(Verification.VERIFIED, "approve")
+    with pytest.raises(Conflict):
+        VERIFICATION.next(Verification.PENDING, "submit")
