@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
 from chalicelib.domain.accounts import Kind, Role
@@ -100,6 +100,16 @@ class EditTask(Body):
     due_date: date | None = None
     attachments: list[Id] | None = Field(default=None, max_length=20)
     quality_review: bool | None = None
+
+    @field_validator(
+        "title", "description", "category", "skills", "budget", "mode", "visibility", "quality_review", mode="before"
+    )
+    @classmethod
+    def not_null(cls, value: object) -> object:
+        """Only dates may be cleared with null; a task always has the rest."""
+        if value is None:
+            raise ValueError("may be left out but not set to null")
+        return value
 
 
 class ProposedMilestone(Body):

@@ -12,6 +12,17 @@ from chalicelib.domain.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_LIMIT = 100
+MAX_CURSOR = 1024
+
+
+def _is_key_value(value: Any) -> bool:
+    """A DynamoDB key attribute: exactly one of S or N, holding a string."""
+    return (
+        isinstance(value, dict)
+        and len(value) == 1
+        and set(value) <= {"S", "N"}
+        and isinstance(next(iter(value.values())), str)
+    )
 
 
 @dataclass
@@ -31,11 +42,13 @@ def decode(cursor: str | None, partition: tuple[str, str] | None = None) -> dict
     if not cursor:
         return None
     try:
+        if len(cursor) > MAX_CURSOR:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-        if not isinstance(key, dict) or not all(isinstance(v, dict) and set(v) <= {"S", "N"} for v in key.values()):
+        if not isinstance(key, dict) or not key or not all(_is_key_value(v) for v in key.values()):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationFailed("cursor is not valid", [{"field": "cursor", "message": "invalid"}]) from None
     if partition is not None:
         name, value = partition

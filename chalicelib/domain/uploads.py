@@ -57,7 +57,18 @@ def check(purpose: Purpose, content_type: str, size: int) -> int:
 
 
 def safe_filename(name: str) -> str:
-    """Keep a readable, path-free ASCII name for the S3 key and Content-Disposition."""
-    base = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]).strip("._")
-    return base[:120] or "file"
+    """Keep a readable, path-free ASCII name (extension kept) for the S3 key and Content-Disposition."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, extension = base.rpartition(".")
+    if not dot:
+        stem, extension = base, ""
+
+    def clean(part: str) -> str:
+        ascii_part = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+        return re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_part).strip("_")
+
+    stem, extension = clean(stem), clean(extension)[:10]
+    if not stem and not clean(base.rpartition(".")[0].strip(".")):
+        stem, extension = (extension, "") if base.startswith(".") else ("file", extension)
+    suffix = f".{extension}" if extension else ""
+    return (stem or "file")[: 120 - len(suffix)] + suffix

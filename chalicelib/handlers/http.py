@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.domain.errors import DomainError, ValidationFailed
 
-log = logging.getLogger("tasklane")
+log = Logger(service="tasklane")  # JSON lines; POWERTOOLS_SERVICE_NAME overrides
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://tasklane.dev/problems/"
 MAX_BODY = 256 * 1024
@@ -84,12 +84,13 @@ def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
         if text.strip() not in ("", "{}", "null"):
             raise ValidationFailed("this action takes no body", [{"field": "", "message": "must be empty"}])
         return None
-    if raw is not None and len(raw) > MAX_BODY:
+    if raw is not None and len(raw.encode() if isinstance(raw, str) else raw) > MAX_BODY:
         raise ValidationFailed(f"body larger than {MAX_BODY} bytes")
     from pydantic import ValidationError
 
     try:
-        return _model(model_name).model_validate_json(raw or b"")
+        text = raw.decode() if isinstance(raw, bytes) else (raw or "")
+        return _model(model_name).model_validate_json(text if text.strip() else "{}")
     except ValidationError as exc:
         errors = [
             {
@@ -142,16 +143,19 @@ def endpoint(
 
         def view(**params: str) -> Response:
             request = bp.current_request
-            request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+            request_id = (request.context or {}).get("requestId") or request.headers.get("x-request-id")
+            request_id = request_id or str(uuid.uuid4())
+            log.set_correlation_id(request_id)
+            log.append_keys(route=f"{method} {path}")
             try:
                 actor = _actor(request, auth)
                 parsed = parse_body(body, request.raw_body if method in ("POST", "PUT", "PATCH") else None)
                 result = fn(Call(request, actor, parsed, params), **params)
             except DomainError as error:
-                log.info("refused %s %s: %s %s", method, path, error.status, error.detail)
+                log.info("refused", extra={"status": error.status, "detail": error.detail})
                 response = from_error(error)
             except Exception:
-                log.exception("unhandled error on %s %s", method, path)
+                log.exception("unhandled error")
                 response = problem(500, "internal", "Internal error", f"something went wrong; quote {request_id}")
             else:
                 response = (

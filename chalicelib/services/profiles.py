@@ -8,7 +8,7 @@ from chalicelib.adapters.table import ProfileItem
 from chalicelib.adapters.transactions import conditional
 from chalicelib.domain.accounts import VERIFICATION, Role, Verification
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import Purpose
 from chalicelib.schemas import CreateProfile, SubmitVerification
 from chalicelib.services import uploads
@@ -72,6 +72,8 @@ def submit_verification(actor: Actor, body: SubmitVerification) -> ProfileItem:
 
 def decide_verification(actor: Actor, profile_id: str, action: str, reason: str | None) -> ProfileItem:
     actor.require_admin()
+    if action == "reject" and not reason:
+        raise ValidationFailed("say why the verification is rejected", [{"field": "reason", "message": "required"}])
     profile = profiles_repo.get_by_id(profile_id)
     if profile is None:
         raise NotFound("no such user")
@@ -86,9 +88,8 @@ def decide_verification(actor: Actor, profile_id: str, action: str, reason: str 
 
 def pending_documents(profile: ProfileItem) -> list[dict[str, str]]:
     """Short-lived links to the documents an admin checks."""
-    links = []
-    for upload_id in profile.documents:
-        upload = uploads_repo.get(upload_id)
-        if upload is not None:
-            links.append({"uploadId": upload_id, "filename": upload.filename, "url": uploads.download_url(upload)})
-    return links
+    found = uploads_repo.batch(profile.documents)
+    return [
+        {"uploadId": upload.id, "filename": upload.filename, "url": uploads.download_url(upload)}
+        for upload in (found[i] for i in profile.documents if i in found)
+    ]
