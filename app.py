@@ -2,10 +2,10 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import accounts, admin, bids, meta, tasks, uploads
+from chalicelib.handlers import accounts, admin, bids, consumers, contracts, meta, money, tasks, uploads
 from chalicelib.handlers.http import normalize_errors
 
 app = Chalice(app_name="tasklane")
 app.register_middleware(normalize_errors, "http")
-for blueprint in (meta, accounts, uploads, tasks, bids, admin):
+for blueprint in (meta, accounts, uploads, tasks, bids, contracts, money, admin, consumers):
     app.register_blueprint(blueprint.bp)

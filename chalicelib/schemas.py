@@ -128,3 +128,36 @@ class PlaceBid(Body):
 
 class Remark(Body):
     text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class Fund(Body):
+    source: Literal["wallet", "card"] = "wallet"
+
+
+class Submit(Body):
+    uploads: list[Id] = Field(min_length=1, max_length=20)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+class Reason(Body):
+    reason: Annotated[Text, StringConstraints(max_length=4000)]
+
+
+class Resolve(Body):
+    release_amount: Money
+    refund_amount: Money
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+class PostReview(Body):
+    rating: int = Field(ge=1, le=5)
+    text: Annotated[Text, StringConstraints(max_length=4000)]
+
+
+class Deposit(Body):
+    amount: PositiveMoney
+
+
+class CommissionSettings(Body):
+    default_bps: int = Field(ge=0, le=5000, description="basis points: 1000 = 10 %")
+    overrides: dict[Slug, Annotated[int, Field(ge=0, le=5000)]] = Field(default_factory=dict, max_length=200)

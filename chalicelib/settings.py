@@ -5,6 +5,7 @@ Locally `AWS_ENDPOINT_URL` points every client at moto server; on AWS it is unse
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,10 @@ class Settings:
     event_bus_name: str
     upload_url_ttl_seconds: int
     download_url_ttl_seconds: int
+    state_machine_arn: str
+    review_window_seconds: int
+    payments: str
+    queue_urls: dict[str, str]
 
     @property
     def issuer(self) -> str:
@@ -51,4 +56,8 @@ def get_settings() -> Settings:
         event_bus_name=env.get("EVENT_BUS_NAME", "tasklane"),
         upload_url_ttl_seconds=int(env.get("UPLOAD_URL_TTL_SECONDS", "600")),
         download_url_ttl_seconds=int(env.get("DOWNLOAD_URL_TTL_SECONDS", "300")),
+        state_machine_arn=env.get("STATE_MACHINE_ARN", ""),
+        review_window_seconds=int(env.get("REVIEW_WINDOW_SECONDS", str(14 * 24 * 3600))),
+        payments=env.get("PAYMENTS", "sandbox"),
+        queue_urls=json.loads(env.get("QUEUE_URLS", "{}")),
     )

@@ -106,7 +106,19 @@ def provision(endpoint: str, resources: Resources = RESOURCES) -> dict[str, str]
         ]
         events.put_targets(Rule=rule.name, EventBusName=resources.event_bus, Targets=[{"Id": rule.queue, "Arn": arn}])
 
+    sfn = _client("stepfunctions", endpoint)
+    machines = {
+        machine.name: sfn.create_state_machine(
+            name=machine.name,
+            definition=machine.definition(queue_urls),
+            roleArn="arn:aws:iam::123456789012:role/tasklane-workflow",
+            type="STANDARD",
+        )["stateMachineArn"]
+        for machine in resources.state_machines
+    }
+
     return {
+        "STATE_MACHINE_ARN": machines[f"{resources.table.name}-milestone"],
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "local",

@@ -70,6 +70,19 @@ class UserPool:
 
 
 @dataclass(frozen=True)
+class StateMachine:
+    name: str
+    definition_file: str
+    substitutions: dict[str, str]  # ${Name} in the ASL -> the queue whose URL replaces it
+
+    def definition(self, values: dict[str, str]) -> str:
+        text = (STATE_MACHINES_DIR / self.definition_file).read_text()
+        for name, queue in self.substitutions.items():
+            text = text.replace("${" + name + "}", values[queue])
+        return text
+
+
+@dataclass(frozen=True)
 class Resources:
     table: Table
     bucket: Bucket
@@ -77,6 +90,7 @@ class Resources:
     event_bus: str
     queues: tuple[Queue, ...]
     rules: tuple[Rule, ...] = field(default=())
+    state_machines: tuple[StateMachine, ...] = field(default=())
 
 
 RESOURCES = Resources(
@@ -101,5 +115,12 @@ RESOURCES = Resources(
         Rule("all-domain-events-to-notifications", (), f"{PREFIX}-notifications"),
         Rule("all-domain-events-to-metrics", (), f"{PREFIX}-metrics"),
         Rule("payout-jobs", ("WithdrawalApproved",), f"{PREFIX}-payouts"),
+    ),
+    state_machines=(
+        StateMachine(
+            f"{PREFIX}-milestone",
+            "milestone.asl.json",
+            {"CallbackQueueUrl": f"{PREFIX}-milestone-callbacks"},
+        ),
     ),
 )

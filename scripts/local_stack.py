@@ -54,6 +54,7 @@ class LocalStack:
     moto_port: int
     api_port: int
     seed: bool = True
+    review_window_seconds: int = int(os.environ.get("REVIEW_WINDOW_SECONDS", "600"))
     env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -104,6 +105,7 @@ class LocalStack:
             subprocess.run([sys.executable, "scripts/seed.py"], env=self.env, cwd=ROOT, check=True)
         api = self._spawn([sys.executable, "scripts/serve_api.py", "--port", str(self.api_port)], self.env, "api")
         _wait(f"{self.api_url}/health", api, "the API server")
+        self._spawn([sys.executable, "scripts/pump.py"], self.env, "pump")
         state = ROOT / ".local"
         state.mkdir(exist_ok=True)
         (state / "stack.json").write_text(json.dumps(self.env | {"API_URL": self.api_url}, indent=2))
@@ -134,6 +136,7 @@ def banner(stack: LocalStack) -> str:
             f"  API            {stack.api_url}   (try {stack.api_url}/tasks)",
             f"  contract       {stack.api_url}/openapi.json",
             f"  sign-in config {stack.api_url}/config",
+            f"  review window  {stack.review_window_seconds}s (REVIEW_WINDOW_SECONDS; 14 days on AWS)",
             f"  local AWS      {stack.moto_url}  (moto server: DynamoDB, S3, Cognito, SFN, SQS, EventBridge)",
             "",
             f"Demo users (password for all: {PASSWORD}):",

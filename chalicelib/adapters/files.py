@@ -47,6 +47,16 @@ def head(key: str) -> StoredObject | None:
     )
 
 
+def freeze(source_key: str, target_key: str) -> StoredObject:
+    """Copy a submitted file under a prefix no upload policy ever grants: it cannot be replaced later."""
+    bucket = get_settings().bucket_name
+    client("s3").copy_object(Bucket=bucket, Key=target_key, CopySource={"Bucket": bucket, "Key": source_key})
+    stored = head(target_key)
+    if stored is None:
+        raise RuntimeError(f"copy to {target_key} vanished")
+    return stored
+
+
 def presigned_get(key: str, filename: str) -> str:
     settings = get_settings()
     url: str = client("s3").generate_presigned_url(

@@ -202,3 +202,133 @@ class UploadItem(Item):
 
 def connection() -> Connection:
     return Connection(region=_settings.region, host=_settings.endpoint_url)
+
+
+class ContractItem(Item):
+    """pk CONTRACT#<id>, sk CONTRACT; gsi1 PARTY#<customerId>, gsi2 PARTY#<providerId>; gsi3 TASKCONTRACT#<taskId>."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    bid_id = UnicodeAttribute()
+    category = UnicodeAttribute()
+    title = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    customer_sub = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    provider_sub = UnicodeAttribute()
+    reviewer_id = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute()
+    total_amount = NumberAttribute()
+    commission_bps = NumberAttribute()
+    status = UnicodeAttribute()
+    signatures = JSONAttribute(default=dict)
+    funded_total = NumberAttribute(default=0)
+    released_total = NumberAttribute(default=0)
+    refunded_total = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class MilestoneItem(Item):
+    """pk CONTRACT#<id>, sk MILESTONE#<position:02d>#<id>; gsi1 DISPUTES#open while disputed."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    contract_id = UnicodeAttribute()
+    position = NumberAttribute()
+    title = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    due_date = UnicodeAttribute()
+    acceptance_criteria = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    funding_source = UnicodeAttribute(null=True)
+    execution_arn = UnicodeAttribute(null=True)
+    wait = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    submissions = JSONAttribute(default=list)
+    revisions = JSONAttribute(default=list)
+    dispute = JSONAttribute(null=True)
+    resolution = JSONAttribute(null=True)
+    review_deadline = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class BalanceItem(Item):
+    """pk ACCOUNT#<account>, sk BALANCE#<currency>: the running balance of a ledger account."""
+
+    Meta = _Meta
+    account = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    balance = NumberAttribute(default=0)
+
+
+class EntryItem(Item):
+    """pk ACCOUNT#<account>, sk ENTRY#<ulid>: one leg of a posting (gsi1 POSTING#<id> groups the legs)."""
+
+    Meta = _Meta
+    account = UnicodeAttribute()
+    posting_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    contract_id = UnicodeAttribute(null=True)
+    milestone_id = UnicodeAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class AuditItem(Item):
+    """pk CONTRACT#<id>, sk AUDIT#<ulid>: a state change or money movement, written with it."""
+
+    Meta = _Meta
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute(null=True)
+    amounts = JSONAttribute(null=True)
+    at = UnicodeAttribute()
+
+
+class OutboxItem(Item):
+    """pk OUTBOX, sk <ulid>: a domain event committed with its state change, deleted once published."""
+
+    Meta = _Meta
+    detail_type = UnicodeAttribute()
+    detail = JSONAttribute()
+    at = UnicodeAttribute()
+
+
+class ReviewItem(Item):
+    """pk CONTRACT#<id>, sk REVIEW#<reviewerProfileId>; gsi1 REVIEWS#<revieweeProfileId>."""
+
+    Meta = _Meta
+    contract_id = UnicodeAttribute()
+    reviewer_id = UnicodeAttribute()
+    reviewee_id = UnicodeAttribute()
+    rating = NumberAttribute()
+    text = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class NotificationItem(Item):
+    """pk INBOX#<profileId>, sk <eventId>: the in-app inbox, one item per event and recipient."""
+
+    Meta = _Meta
+    event_type = UnicodeAttribute()
+    title = UnicodeAttribute()
+    data = JSONAttribute()
+    at = UnicodeAttribute()
+    read = BooleanAttribute(default=False)
+
+
+class SettingsItem(Item):
+    """pk SETTINGS, sk COMMISSION: default and per-category commission in basis points."""
+
+    Meta = _Meta
+    default_bps = NumberAttribute()
+    overrides = JSONAttribute(default=dict)

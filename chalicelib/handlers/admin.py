@@ -76,3 +76,51 @@ def request_changes(call: Call, task_id: str) -> dict[str, Any]:
 
     note = call.body.note or call.body.reason if call.body else None
     return views.task(tasks.review_task(call.actor, task_id, "request_changes", note), full=True)
+
+
+@endpoint(bp, "/admin/disputes", "GET", query=("status", "cursor", "limit"))
+def dispute_queue(call: Call) -> dict[str, Any]:
+    """Open disputes, oldest first: contract, milestone, escrowed amount, reasons and files."""
+    from chalicelib.adapters import contracts_repo
+
+    call.actor.require_admin()
+    page = contracts_repo.open_disputes(call.limit(), call.query("cursor"))
+    return views.page([views.milestone(m) | {"contractId": m.contract_id} for m in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/admin/disputes/{contract_id}/{milestone_id}/resolve", "POST", body="Resolve", money=True)
+def resolve_dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Split a disputed milestone's escrow: releaseAmount (less commission) and refundAmount."""
+    from chalicelib.services import escrow
+
+    body = call.body
+    milestone = escrow.resolve(
+        call.actor, contract_id, milestone_id, body.release_amount.domain(), body.refund_amount.domain(), body.note
+    )
+    return views.milestone(milestone) | {"contractId": contract_id}
+
+
+@endpoint(bp, "/admin/settings", "GET")
+def settings(call: Call) -> dict[str, Any]:
+    """Commission: the default and per-category overrides, in basis points."""
+    from chalicelib.adapters import contracts_repo
+
+    call.actor.require_admin()
+    default_bps, overrides = contracts_repo.commission_settings()
+    return {"commission": {"defaultBps": default_bps, "overrides": overrides}}
+
+
+@endpoint(bp, "/admin/settings/commission", "PUT", body="CommissionSettings")
+def set_commission(call: Call) -> dict[str, Any]:
+    """Set the default commission and per-category overrides (applies to contracts awarded after)."""
+    from chalicelib.adapters.table import SettingsItem
+
+    call.actor.require_admin()
+    SettingsItem(
+        pk="SETTINGS",
+        sk="COMMISSION",
+        type="Settings",
+        default_bps=call.body.default_bps,
+        overrides=dict(call.body.overrides),
+    ).save()
+    return {"commission": {"defaultBps": call.body.default_bps, "overrides": dict(call.body.overrides)}}

@@ -150,7 +150,9 @@ def endpoint(
             try:
                 actor = _actor(request, auth)
                 parsed = parse_body(body, request.raw_body if method in ("POST", "PUT", "PATCH") else None)
-                result = fn(Call(request, actor, parsed, params), **params)
+                call = Call(request, actor, parsed, params)
+                key = request.headers.get("idempotency-key") if money else None
+                result = _once(call, key, lambda: fn(call, **params)) if key is not None else fn(call, **params)
             except DomainError as error:
                 log.info("refused", extra={"status": error.status, "detail": error.detail})
                 response = from_error(error)
@@ -174,6 +176,20 @@ def endpoint(
         return fn
 
     return decorate
+
+
+def _once(call: Call, key: str, run: Callable[[], Any]) -> Any:
+    """Replay the first response for a repeated Idempotency-Key (money-moving routes only)."""
+    if not 1 <= len(key) <= 255:
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 characters", [{"field": "Idempotency-Key", "message": "length"}]
+        )
+    from chalicelib.adapters.idempotency import run_once
+
+    who = call.actor.sub if call.actor else "-"
+    scope = f"{who} {call.request.method} {call.request.path} {json.dumps(call.params, sort_keys=True)}"
+    payload = call.body.model_dump(mode="json") if call.body is not None else None
+    return run_once(scope, key, payload, run)
 
 
 def normalize_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:

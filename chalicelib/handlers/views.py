@@ -113,3 +113,68 @@ def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
     return {"items": items, "nextCursor": next_cursor}
+
+
+def milestone(m: Any, role: str | None = None) -> dict[str, Any]:
+    view = {
+        "id": m.id,
+        "title": m.title,
+        "amount": money(m.amount, m.currency),
+        "dueDate": m.due_date,
+        "acceptanceCriteria": m.acceptance_criteria,
+        "status": m.status,
+        "position": int(m.position),
+        "fundingSource": m.funding_source,
+        "reviewDeadline": m.review_deadline,
+        "submissions": [
+            {**s, "files": [{k: v for k, v in f.items() if k != "key"} for f in s["files"]]}
+            for s in (m.submissions or [])
+        ],
+        "revisions": list(m.revisions or []),
+        "dispute": m.dispute,
+        "resolution": m.resolution,
+        "updatedAt": m.updated_at,
+    }
+    return view
+
+
+def contract(c: Any, milestones: list[Any]) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "status": c.status,
+        "taskId": c.task_id,
+        "bidId": c.bid_id,
+        "title": c.title,
+        "category": c.category,
+        "customerId": c.customer_id,
+        "providerId": c.provider_id,
+        "reviewerId": c.reviewer_id,
+        "total": money(c.total_amount, c.currency),
+        "commissionBps": int(c.commission_bps),
+        "signatures": c.signatures or {},
+        "escrow": {
+            "funded": money(c.funded_total, c.currency),
+            "released": money(c.released_total, c.currency),
+            "refunded": money(c.refunded_total, c.currency),
+            "held": money(int(c.funded_total) - int(c.released_total) - int(c.refunded_total), c.currency),
+        },
+        "milestones": [milestone(m) for m in sorted(milestones, key=lambda m: int(m.position))],
+        "createdAt": c.created_at,
+        "completedAt": c.completed_at,
+    }
+
+
+def entry(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.sk.removeprefix("ENTRY#"),
+        "postingId": e.posting_id,
+        "kind": e.kind,
+        "amount": money(e.amount, e.currency),
+        "contractId": e.contract_id,
+        "milestoneId": e.milestone_id,
+        "at": e.at,
+    }
+
+
+def notification(n: Any) -> dict[str, Any]:
+    return {"id": n.sk, "type": n.event_type, "title": n.title, "data": n.data, "at": n.at, "read": bool(n.read)}

@@ -38,6 +38,10 @@ def create_upload(actor: Actor, body: CreateUpload) -> dict[str, Any]:
 
 
 def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> UploadItem:
+    return claim_file(actor, upload_id, purpose)[0]
+
+
+def claim_file(actor: Actor, upload_id: str, purpose: policy.Purpose) -> tuple[UploadItem, files.StoredObject]:
     """The upload exists in S3, belongs to the actor, was made for this purpose and fits its limits."""
     upload = uploads_repo.get(upload_id)
     if upload is None or upload.owner_sub != actor.sub:
@@ -50,7 +54,9 @@ def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> UploadItem:
     if stored is None:
         raise BusinessRuleViolated(f"upload {upload_id} has not been uploaded yet")
     policy.check(purpose, stored.content_type, stored.size)
-    return upload
+    if stored.content_type != upload.content_type:
+        raise BusinessRuleViolated(f"upload {upload_id} is {stored.content_type}, not {upload.content_type}")
+    return upload, stored
 
 
 def download_url(upload: UploadItem) -> str:

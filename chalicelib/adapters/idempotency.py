@@ -1,0 +1,57 @@
+"""Idempotency-Key handling on powertools Idempotency, persisted in the single table.
+
+A replay with the same key and body returns the first response and runs nothing;
+the same key with another body is a 422; a replay while the first is running is a 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict
+from chalicelib.settings import get_settings
+
+TTL_SECONDS = 24 * 3600
+
+
+@cache
+def _store() -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value="IDEMPOTENCY",
+        expiry_attr="expires_at",
+        boto3_client=client("dynamodb"),
+    )
+
+
+def run_once(scope: str, key: str, payload: Any, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="[scope, key]",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=TTL_SECONDS,
+        use_local_cache=False,
+    )
+
+    @idempotent_function(data_keyword_argument="request", config=config, persistence_store=_store())
+    def money_request(request: dict[str, Any]) -> dict[str, Any]:
+        return fn()
+
+    try:
+        return money_request(request={"scope": scope, "key": key, "payload": payload})
+    except IdempotencyValidationError:
+        raise BusinessRuleViolated("this Idempotency-Key was used with a different request") from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("a request with this Idempotency-Key is still in progress") from None

@@ -1,0 +1,44 @@
+"""Queue consumers: on AWS, Lambda functions on SQS; locally, the pump calls the same functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from chalice.app import Blueprint, SQSEvent
+
+log = logging.getLogger(__name__)
+bp = Blueprint(__name__)
+
+CALLBACKS_QUEUE = "tasklane-milestone-callbacks"
+NOTIFICATIONS_QUEUE = "tasklane-notifications"
+
+
+def on_workflow_message(body: dict[str, Any]) -> str:
+    """A message the milestone workflow sent: park its task token, or run the auto-accept."""
+    from chalicelib.services import escrow
+
+    if body.get("wait") == "auto_accept":
+        released = escrow.auto_accept(body["contractId"], body["milestoneId"])
+        return "auto-accepted" if released else "already decided"
+    return escrow.park_token(body["contractId"], body["milestoneId"], body["wait"], body["token"])
+
+
+def on_domain_event(envelope: dict[str, Any]) -> int:
+    """An EventBridge event delivered through SQS: write the recipients' inbox items."""
+    from chalicelib.services import notifications
+
+    return notifications.deliver(envelope["detail-type"], envelope["detail"])
+
+
+@bp.on_sqs_message(queue=CALLBACKS_QUEUE, batch_size=1)
+def workflow_callbacks(event: SQSEvent) -> None:
+    for record in event:
+        log.info("workflow message: %s", on_workflow_message(json.loads(record.body)))
+
+
+@bp.on_sqs_message(queue=NOTIFICATIONS_QUEUE, batch_size=10)
+def notifications_consumer(event: SQSEvent) -> None:
+    for record in event:
+        on_domain_event(json.loads(record.body))

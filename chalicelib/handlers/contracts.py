@@ -1,0 +1,119 @@
+"""Award, contracts, milestones, deliverables, reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers import views
+from chalicelib.handlers.http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/bids/{bid_id}/award", "POST", status=201)
+def award(call: Call, bid_id: str) -> dict[str, Any]:
+    """Award a bid (verified task owner): a draft contract with the bid's milestones; other bids lose."""
+    from chalicelib.services import contracts
+
+    contract, milestones = contracts.award(call.actor, bid_id)
+    return views.contract(contract, milestones)
+
+
+@endpoint(bp, "/me/contracts", "GET", query=("cursor", "limit"))
+def my_contracts(call: Call) -> dict[str, Any]:
+    """My contracts, newest first."""
+    from chalicelib.adapters import contracts_repo
+
+    profile = call.actor.require_profile()
+    index = "gsi1" if profile.role == "customer" else "gsi2"
+    page = contracts_repo.for_party(profile.id, call.limit(), call.query("cursor"), index)
+    return views.page([views.contract(c, []) | {"milestones": None} for c in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/contracts/{contract_id}", "GET")
+def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
+    """The contract with its milestones: parties, the assigned reviewer and admins."""
+    from chalicelib.services import contracts
+
+    contract, milestones, _ = contracts.load(call.actor, contract_id)
+    return views.contract(contract, milestones)
+
+
+@endpoint(bp, "/contracts/{contract_id}/sign", "POST")
+def sign(call: Call, contract_id: str) -> dict[str, Any]:
+    """Sign (terms and NDA accepted, with time and version); both signed → active."""
+    from chalicelib.services import contracts
+
+    contract, milestones = contracts.sign(call.actor, contract_id)
+    return views.contract(contract, milestones)
+
+
+def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:
+    return views.milestone(milestone) | {"contractId": contract_id}
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", body="Fund", money=True)
+def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Hold the milestone's amount in escrow, from the wallet or by card."""
+    from chalicelib.services import escrow
+
+    return _milestone(contract_id, escrow.fund(call.actor, contract_id, milestone_id, call.body.source))
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", body="Submit")
+def submit(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Deliver files (upload ids, purpose deliverable) for review."""
+    from chalicelib.services import escrow
+
+    milestone = escrow.submit(call.actor, contract_id, milestone_id, list(call.body.uploads), call.body.note)
+    return _milestone(contract_id, milestone)
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/accept", "POST", money=True)
+def accept(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Accept the work: the escrow is released to the provider less commission."""
+    from chalicelib.services import escrow
+
+    return _milestone(contract_id, escrow.accept(call.actor, contract_id, milestone_id))
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/request-revision", "POST", body="Reason")
+def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Send the work back with a reason."""
+    from chalicelib.services import escrow
+
+    return _milestone(contract_id, escrow.request_revision(call.actor, contract_id, milestone_id, call.body.reason))
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", body="Reason")
+def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Either party disputes a milestone under review: the escrow is frozen until an admin resolves it."""
+    from chalicelib.services import escrow
+
+    return _milestone(contract_id, escrow.dispute(call.actor, contract_id, milestone_id, call.body.reason))
+
+
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}", "GET")
+def deliverable(call: Call, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
+    """A short-lived download link for a submitted file (parties, reviewer, admins)."""
+    from chalicelib.services import escrow
+
+    return escrow.deliverable_url(call.actor, contract_id, milestone_id, upload_id)
+
+
+@endpoint(bp, "/contracts/{contract_id}/reviews", "POST", body="PostReview", status=201)
+def review(call: Call, contract_id: str) -> dict[str, Any]:
+    """Rate the other party of a completed contract, once."""
+    from chalicelib.services import contracts
+
+    item = contracts.review(call.actor, contract_id, call.body.rating, call.body.text)
+    return {
+        "contractId": item.contract_id,
+        "reviewerId": item.reviewer_id,
+        "revieweeId": item.reviewee_id,
+        "rating": int(item.rating),
+        "text": item.text,
+        "at": item.at,
+    }

@@ -1,0 +1,46 @@
+"""Wallet, ledger, deposits, notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers import views
+from chalicelib.handlers.http import Call, endpoint
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/me/wallet", "GET")
+def wallet(call: Call) -> dict[str, Any]:
+    """My balances per currency: available and pending."""
+    from chalicelib.services import wallet
+
+    return wallet.wallet(call.actor)
+
+
+@endpoint(bp, "/me/ledger", "GET", query=("cursor", "limit"))
+def ledger(call: Call) -> dict[str, Any]:
+    """My wallet's ledger entries, newest first."""
+    from chalicelib.services import wallet
+
+    page = wallet.entries(call.actor, call.limit(), call.query("cursor"))
+    return views.page([views.entry(e) for e in page.items], page.next_cursor)
+
+
+@endpoint(bp, "/me/deposits", "POST", body="Deposit", status=201, money=True)
+def deposit(call: Call) -> dict[str, Any]:
+    """Top up the wallet by card (the sandbox gateway completes at once)."""
+    from chalicelib.services import wallet
+
+    return wallet.deposit(call.actor, call.body.amount.domain())
+
+
+@endpoint(bp, "/me/notifications", "GET", query=("cursor", "limit"))
+def notifications(call: Call) -> dict[str, Any]:
+    """My in-app inbox, newest first."""
+    from chalicelib.services import notifications
+
+    page = notifications.inbox(call.actor, call.limit(), call.query("cursor"))
+    return views.page([views.notification(n) for n in page.items], page.next_cursor)

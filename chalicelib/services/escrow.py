@@ -1,0 +1,477 @@
+"""Milestone escrow: fund, submit, decide, dispute, resolve; and the workflow's callbacks.
+
+DynamoDB holds the truth (status, money); the Step Functions execution holds the
+waits and the review-window timer. Each command commits the state change, its
+ledger posting, its audit lines and its event in one transaction, then answers the
+workflow's callback token if the matching wait has parked one on the milestone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.adapters import contracts_repo, events, ledger_repo, tasks_repo, workflow
+from chalicelib.adapters import files as file_store
+from chalicelib.adapters.payments import gateway
+from chalicelib.adapters.table import ContractItem, MilestoneItem
+from chalicelib.adapters.transactions import transaction
+from chalicelib.domain import ledger
+from chalicelib.domain.clock import iso, now
+from chalicelib.domain.contracts import CONTRACT, ContractStatus
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
+from chalicelib.domain.milestones import SETTLED, WAITS, MilestoneStatus, path
+from chalicelib.domain.money import Money
+from chalicelib.domain.tasks import TASK, TaskStatus
+from chalicelib.domain.uploads import Purpose
+from chalicelib.services import uploads
+from chalicelib.services.contracts import audit, load
+from chalicelib.services.identity import Actor
+from chalicelib.settings import get_settings
+
+log = logging.getLogger(__name__)
+SYSTEM = "system:review-window"
+
+
+@dataclass
+class Change:
+    """Everything one command writes, committed together."""
+
+    contract: ContractItem
+    milestone: MilestoneItem
+    actor: str
+    action: str
+    steps: list[tuple[MilestoneStatus, MilestoneStatus]]
+    posting: ledger.Posting | None = None
+    event_type: str | None = None
+    event_data: dict[str, Any] | None = None
+
+
+def _find(milestones: list[MilestoneItem], milestone_id: str) -> MilestoneItem:
+    for milestone in milestones:
+        if milestone.id == milestone_id:
+            return milestone
+    raise NotFound("no such milestone")
+
+
+def _money(milestone: MilestoneItem) -> Money:
+    return Money(int(milestone.amount), milestone.currency)
+
+
+def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneItem:
+    at = iso()
+    contract, milestone = change.contract, change.milestone
+    milestone.status = change.steps[-1][1].value
+    milestone.updated_at = at
+    contract.updated_at = at
+    audits = [
+        audit(contract.id, change.actor, change.action, f"milestone {milestone.id}", at, from_status=a, to_status=b)
+        for a, b in change.steps
+    ]
+    task = None
+    statuses = {m.id: (milestone.status if m.id == milestone.id else m.status) for m in all_milestones}
+    if all(MilestoneStatus(s) in SETTLED for s in statuses.values()):
+        before = contract.status
+        contract.status = CONTRACT.next(ContractStatus(contract.status), "complete").value
+        contract.completed_at = at
+        audits.append(
+            audit(contract.id, "system", "complete", "contract", at, from_status=before, to_status="completed")
+        )
+        task = tasks_repo.get(contract.task_id)
+        if task is not None and TASK.allows(TaskStatus(task.status), "complete"):
+            task.status = TaskStatus.COMPLETED.value
+            task.updated_at = at
+            tasks_repo.index(task, at)
+        else:
+            task = None
+    evts = []
+    recipients = [contract.customer_id, contract.provider_id]
+    if change.event_type:
+        data = {
+            "contractId": contract.id,
+            "milestoneId": milestone.id,
+            "status": milestone.status,
+            "actor": change.actor,
+            "recipients": recipients,
+            "category": contract.category,
+        }
+        evts.append(events.Event(change.event_type, data | (change.event_data or {})))
+    if contract.status == ContractStatus.COMPLETED.value and contract.completed_at == at:
+        evts.append(events.Event("ContractCompleted", {"contractId": contract.id, "recipients": recipients}))
+    with transaction("the milestone changed meanwhile; reload and retry") as tx:
+        tx.save(milestone)
+        tx.save(contract)
+        if task is not None:
+            tx.save(task)
+        for item in audits:
+            tx.save(item)
+        if change.posting is not None:
+            ledger_repo.add_posting(tx, change.posting, at, contract.id, milestone.id)
+            tx.save(
+                audit(
+                    contract.id,
+                    change.actor,
+                    f"money:{change.posting.kind}",
+                    f"milestone {milestone.id}",
+                    at,
+                    amounts=[
+                        {"account": leg.account, "amount": leg.amount, "currency": leg.currency}
+                        for leg in change.posting.legs
+                    ],
+                )
+            )
+        for event in evts:
+            events.stage(tx, event, at)
+    events.publish(evts)
+    return milestone
+
+
+def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -> None:
+    """After a commit: if the workflow parked a token for this wait, hand it the outcome."""
+    milestone = _reload(contract_id, milestone_id)
+    if milestone is None or milestone.wait != wait or not milestone.task_token:
+        return  # the token is not here yet: `park_token` will answer when it arrives
+    token = milestone.task_token
+    _clear_token(milestone, token)
+    workflow.succeed(token, {"outcome": outcome})
+
+
+def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
+    for milestone in contracts_repo.milestones(contract_id):
+        if milestone.id == milestone_id:
+            return milestone
+    return None
+
+
+def _clear_token(milestone: MilestoneItem, token: str) -> None:
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        milestone.update(
+            actions=[MilestoneItem.task_token.remove(), MilestoneItem.wait.remove()],
+            condition=MilestoneItem.task_token == token,
+        )
+    except UpdateError:
+        log.info("token on milestone %s already taken", milestone.id)
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+def fund(actor: Actor, contract_id: str, milestone_id: str, source: str) -> MilestoneItem:
+    actor.require_writable()
+    contract, milestones, role = load(actor, contract_id)
+    if role != "customer":
+        raise Forbidden("only the customer funds milestones")
+    CONTRACT.next(ContractStatus(contract.status), "fund")
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "fund")
+    money = _money(milestone)
+    if source == "wallet":
+        available = ledger_repo.balance(ledger.wallet(contract.customer_id), money.currency)
+        if available < money.amount:
+            raise BusinessRuleViolated(
+                f"your wallet holds {available} {money.currency} minor units; the milestone needs {money.amount}",
+                [{"field": "source", "message": "insufficient funds"}],
+            )
+        posting = ledger.fund_from_wallet(contract.customer_id, contract.id, money)
+    elif source == "card":
+        charge = gateway().charge(money, f"{contract.id}/{milestone.id}", f"fund-{milestone.id}")
+        if charge.status != "succeeded":
+            raise BusinessRuleViolated("the card payment did not complete")
+        posting = ledger.fund_from_card(contract.id, money, charge.gateway)
+    else:
+        raise ValidationFailed("source must be wallet or card", [{"field": "source", "message": "wallet|card"}])
+    milestone.funding_source = source
+    contract.funded_total = int(contract.funded_total) + money.amount
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            str(actor.profile_id),
+            "fund",
+            steps,
+            posting,
+            "MilestoneFunded",
+            {"amount": money.to_json(), "source": source},
+        ),
+        milestones,
+    )
+    workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
+    return result
+
+
+def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[str], note: str | None) -> MilestoneItem:
+    actor.require_writable()
+    contract, milestones, role = load(actor, contract_id)
+    if role != "provider":
+        raise Forbidden("only the provider submits work")
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "submit", "review")
+    used = {f["uploadId"] for s in milestone.submissions or [] for f in s["files"]}
+    files = []
+    for upload_id in dict.fromkeys(upload_ids):
+        if upload_id in used:
+            raise BusinessRuleViolated(f"upload {upload_id} was already submitted; upload the new version")
+        upload, _ = uploads.claim_file(actor, upload_id, Purpose.DELIVERABLE)
+        key = f"deliverables/{contract.id}/{milestone.id}/{upload.id}/{upload.filename}"
+        frozen = file_store.freeze(upload.key, key)
+        files.append(
+            {
+                "uploadId": upload.id,
+                "filename": upload.filename,
+                "contentType": frozen.content_type,
+                "size": frozen.size,
+                "checksum": frozen.etag,
+                "key": key,
+            }
+        )
+    at = now()
+    deadline = at + timedelta(seconds=get_settings().review_window_seconds)
+    milestone.submissions = [*(milestone.submissions or []), {"files": files, "note": note, "at": iso(at)}]
+    milestone.review_deadline = iso(deadline)
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            str(actor.profile_id),
+            "submit",
+            steps,
+            None,
+            "MilestoneSubmitted",
+            {"files": len(files)},
+        ),
+        milestones,
+    )
+    _answer_wait(contract.id, milestone.id, "submission", "submitted")
+    return result
+
+
+def _release_posting(contract: ContractItem, milestone: MilestoneItem) -> ledger.Posting:
+    money = _money(milestone)
+    contract.released_total = int(contract.released_total) + money.amount
+    return ledger.release(contract.id, contract.provider_id, money, int(contract.commission_bps))
+
+
+def accept(actor: Actor, contract_id: str, milestone_id: str) -> MilestoneItem:
+    actor.require_writable()
+    contract, milestones, role = load(actor, contract_id)
+    if role != "customer":
+        raise Forbidden("only the customer accepts work")
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "accept", "release")
+    posting = _release_posting(contract, milestone)
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            str(actor.profile_id),
+            "accept",
+            steps,
+            posting,
+            "MilestoneReleased",
+            _release_data(posting),
+        ),
+        milestones,
+    )
+    _answer_wait(contract.id, milestone.id, "decision", "accepted")
+    return result
+
+
+def _release_data(posting: ledger.Posting) -> dict[str, Any]:
+    fee = sum(leg.amount for leg in posting.legs if leg.account == ledger.REVENUE)
+    released = -sum(leg.amount for leg in posting.legs if leg.account.startswith("escrow:"))
+    currency = posting.legs[0].currency
+    return {"amount": {"amount": released, "currency": currency}, "commission": {"amount": fee, "currency": currency}}
+
+
+def auto_accept(contract_id: str, milestone_id: str) -> MilestoneItem | None:
+    """The review window ran out: the workflow asks for release without the customer."""
+    contract = contracts_repo.get(contract_id)
+    milestones = contracts_repo.milestones(contract_id)
+    milestone = next((m for m in milestones if m.id == milestone_id), None)
+    if contract is None or milestone is None or milestone.status != MilestoneStatus.UNDER_REVIEW.value:
+        return None  # decided meanwhile
+    steps = path(MilestoneStatus(milestone.status), "auto_accept", "release")
+    posting = _release_posting(contract, milestone)
+    try:
+        return _commit(
+            Change(
+                contract,
+                milestone,
+                SYSTEM,
+                "auto_accept",
+                steps,
+                posting,
+                "MilestoneReleased",
+                _release_data(posting) | {"auto": True},
+            ),
+            milestones,
+        )
+    except Conflict:
+        return None  # the customer decided in the same instant; their decision stands
+
+
+def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> MilestoneItem:
+    actor.require_writable()
+    contract, milestones, role = load(actor, contract_id)
+    if role != "customer":
+        raise Forbidden("only the customer requests revisions")
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "request_revision")
+    milestone.revisions = [*(milestone.revisions or []), {"reason": reason, "at": iso()}]
+    milestone.review_deadline = None
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            str(actor.profile_id),
+            "request_revision",
+            steps,
+            None,
+            "RevisionRequested",
+            {"reason": reason},
+        ),
+        milestones,
+    )
+    _answer_wait(contract.id, milestone.id, "decision", "revision")
+    return result
+
+
+def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> MilestoneItem:
+    actor.require_writable()
+    contract, milestones, role = load(actor, contract_id)
+    if role not in ("customer", "provider"):
+        raise Forbidden("only the parties open disputes")
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "dispute")
+    at = iso()
+    milestone.dispute = {"openedBy": role, "byId": actor.profile_id, "reason": reason, "at": at}
+    milestone.gsi1pk = "DISPUTES#open"
+    milestone.gsi1sk = f"{at}#{milestone.id}"
+    milestone.review_deadline = None
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            str(actor.profile_id),
+            "dispute",
+            steps,
+            None,
+            "DisputeOpened",
+            {"reason": reason, "openedBy": role, "amount": _money(milestone).to_json()},
+        ),
+        milestones,
+    )
+    _answer_wait(contract.id, milestone.id, "decision", "disputed")
+    return result
+
+
+def resolve(
+    actor: Actor, contract_id: str, milestone_id: str, release: Money, refund: Money, note: str | None
+) -> MilestoneItem:
+    actor.require_admin()
+    contract = contracts_repo.get(contract_id)
+    if contract is None:
+        raise NotFound("no such contract")
+    milestones = contracts_repo.milestones(contract_id)
+    milestone = _find(milestones, milestone_id)
+    steps = path(MilestoneStatus(milestone.status), "resolve")
+    escrowed = _money(milestone)
+    if release.currency != escrowed.currency or refund.currency != escrowed.currency:
+        raise BusinessRuleViolated(f"the escrow is in {escrowed.currency}")
+    if release.amount + refund.amount != escrowed.amount:
+        raise BusinessRuleViolated(
+            f"releaseAmount + refundAmount must equal the escrowed {escrowed.amount}",
+            [{"field": "releaseAmount", "message": "sum must equal the escrowed amount"}],
+        )
+    posting = ledger.split(
+        contract.id, contract.provider_id, contract.customer_id, release, refund, int(contract.commission_bps)
+    )
+    contract.released_total = int(contract.released_total) + release.amount
+    contract.refunded_total = int(contract.refunded_total) + refund.amount
+    milestone.resolution = {
+        "release": release.to_json(),
+        "refund": refund.to_json(),
+        "note": note,
+        "by": actor.sub,
+        "at": iso(),
+    }
+    milestone.gsi1pk = None
+    milestone.gsi1sk = None
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            f"admin:{actor.sub}",
+            "resolve",
+            steps,
+            posting,
+            "DisputeResolved",
+            {"release": release.to_json(), "refund": refund.to_json()},
+        ),
+        milestones,
+    )
+    _answer_wait(contract.id, milestone.id, "resolution", "resolved")
+    return result
+
+
+# --- the workflow's side ----------------------------------------------------------------
+
+# What a wait's outcome is when the milestone has already moved past it.
+_OUTCOMES: dict[str, dict[MilestoneStatus, str]] = {
+    "submission": {
+        s: "submitted" for s in MilestoneStatus if s not in WAITS["submission"] and s != MilestoneStatus.PENDING
+    },
+    "decision": {
+        MilestoneStatus.ACCEPTED: "accepted",
+        MilestoneStatus.RELEASED: "accepted",
+        MilestoneStatus.REVISION_REQUESTED: "revision",
+        MilestoneStatus.DISPUTED: "disputed",
+        MilestoneStatus.RESOLVED: "disputed",
+    },
+    "resolution": {MilestoneStatus.RESOLVED: "resolved"},
+}
+
+
+def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> str:
+    """The workflow is waiting: keep its token on the milestone, or answer at once if the step already happened."""
+    from pynamodb.exceptions import UpdateError
+
+    for _ in range(5):
+        milestone = _reload(contract_id, milestone_id)
+        if milestone is None:
+            return "unknown milestone"
+        status = MilestoneStatus(milestone.status)
+        if status in WAITS.get(wait, frozenset()):
+            try:
+                milestone.update(
+                    actions=[MilestoneItem.task_token.set(token), MilestoneItem.wait.set(wait)],
+                    condition=MilestoneItem.status == status.value,
+                )
+                return "parked"
+            except UpdateError:
+                continue  # the milestone moved while we wrote: look again
+        outcome = _OUTCOMES.get(wait, {}).get(status)
+        if outcome is None:
+            return f"ignored: {wait} while {status.value}"
+        workflow.succeed(token, {"outcome": outcome})
+        return f"answered {outcome}"
+    return "gave up after 5 races"
+
+
+def execution_arn(contract_id: str, milestone_id: str) -> str:
+    return get_settings().state_machine_arn.replace(":stateMachine:", ":execution:") + f":{contract_id}-{milestone_id}"
+
+
+def deliverable_url(actor: Actor, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
+    _, milestones, _ = load(actor, contract_id)
+    milestone = _find(milestones, milestone_id)
+    for submission in milestone.submissions or []:
+        for file in submission["files"]:
+            if file["uploadId"] == upload_id:
+                public = {k: v for k, v in file.items() if k != "key"}
+                return public | {"url": file_store.presigned_get(file["key"], file["filename"])}
+    raise NotFound("no such deliverable")

@@ -1,0 +1,90 @@
+"""Builders for integration tests: verified people, open tasks, awarded contracts — all through the services."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from chalicelib.adapters.aws import client
+from chalicelib.adapters.tokens import Claims
+from chalicelib.schemas import CreateProfile, CreateUpload, PlaceBid, SubmitVerification, TaskFields
+from chalicelib.services import bids, contracts, profiles, tasks, uploads, wallet
+from chalicelib.services.identity import Actor
+from chalicelib.settings import get_settings
+
+_serial = itertools.count(1)
+ADMIN = Actor(Claims("sub-admin-market", "admin@example.com", frozenset({"admin"})), None)
+
+
+def put_file(
+    actor: Actor, purpose: str, content: bytes = b"%PDF-1.7 data", content_type: str = "application/pdf"
+) -> str:
+    grant = uploads.create_upload(
+        actor,
+        CreateUpload.model_validate_json(
+            json.dumps({"purpose": purpose, "filename": "file.pdf", "contentType": content_type, "size": len(content)})
+        ),
+    )
+    client("s3").put_object(
+        Bucket=get_settings().bucket_name, Key=grant["fields"]["key"], Body=content, ContentType=content_type
+    )
+    return str(grant["uploadId"])
+
+
+def person(role: str, verified: bool = True) -> Actor:
+    n = next(_serial)
+    actor = Actor(Claims(f"sub-{role}-{n}", f"{role}{n}@example.com", frozenset()), None)
+    body: dict[str, Any] = {"role": role, "displayName": f"{role} {n}", "kind": "individual"}
+    if role == "provider":
+        body["skills"] = ["python"]
+    actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+    if verified:
+        document = put_file(actor, "verification")
+        profiles.submit_verification(
+            actor, SubmitVerification.model_validate_json(json.dumps({"legalName": "X Y", "documents": [document]}))
+        )
+        actor.profile = profiles.decide_verification(ADMIN, actor.profile.id, "approve", None)
+    return actor
+
+
+def open_task(customer: Actor, budget: int = 250000, category: str = "data-engineering") -> Any:
+    body = {
+        "title": "Escrowed work",
+        "description": "Two milestones.",
+        "category": category,
+        "skills": ["python"],
+        "budget": {"amount": budget, "currency": "EUR"},
+    }
+    task = tasks.create_task(customer, TaskFields.model_validate_json(json.dumps(body)))
+    tasks.submit_task(customer, task.id)
+    return tasks.review_task(ADMIN, task.id, "approve", None)
+
+
+def place_bid(provider: Actor, task_id: str, amounts: tuple[int, ...] = (100000, 150000)) -> Any:
+    body = {
+        "price": {"amount": sum(amounts), "currency": "EUR"},
+        "proposal": "Happy to.",
+        "durationDays": 20,
+        "milestones": [
+            {"title": f"Part {i + 1}", "amount": {"amount": a, "currency": "EUR"}, "dueDate": "2027-02-01"}
+            for i, a in enumerate(amounts)
+        ],
+    }
+    return bids.place_bid(provider, task_id, PlaceBid.model_validate_json(json.dumps(body)))
+
+
+def active_contract(
+    amounts: tuple[int, ...] = (100000, 150000), deposit: int = 0
+) -> tuple[Actor, Actor, Any, list[Any]]:
+    customer, provider = person("customer"), person("provider")
+    task = open_task(customer, sum(amounts))
+    bid = place_bid(provider, task.id, amounts)
+    contract, _ = contracts.award(customer, bid.id)
+    contracts.sign(customer, contract.id)
+    contract, milestones = contracts.sign(provider, contract.id)
+    if deposit:
+        from chalicelib.domain.money import Money
+
+        wallet.deposit(customer, Money(deposit, "EUR"))
+    return customer, provider, contract, sorted(milestones, key=lambda m: int(m.position))
