@@ -247,8 +247,6 @@ class MilestoneItem(Item):
     status = UnicodeAttribute()
     funding_source = UnicodeAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
-    wait = UnicodeAttribute(null=True)
-    task_token = UnicodeAttribute(null=True)
     submissions = JSONAttribute(default=list)
     revisions = JSONAttribute(default=list)
     dispute = JSONAttribute(null=True)
@@ -256,6 +254,18 @@ class MilestoneItem(Item):
     review_deadline = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
+
+
+class TokenItem(Item):
+    """pk CONTRACT#<id>, sk TOKEN#<milestoneId>: the task token the milestone's workflow is parked on.
+
+    Kept apart from the milestone so that parking a token never races a user's command on the milestone.
+    """
+
+    Meta = _Meta
+    wait = UnicodeAttribute()
+    task_token = UnicodeAttribute()
+    at = UnicodeAttribute()
 
 
 class BalanceItem(Item):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -198,5 +199,6 @@ def normalize_errors(event: Request, get_response: Callable[[Request], Response]
     if response.status_code >= 400 and isinstance(response.body, dict) and "Code" in response.body:
         code = str(response.body.get("Code"))
         message = str(response.body.get("Message", ""))
-        return problem(response.status_code, code.lower(), code, message)
+        slug = re.sub(r"(?<!^)(?=[A-Z])", "-", code.removesuffix("Error")).lower()
+        return problem(response.status_code, slug, code, message)
     return response

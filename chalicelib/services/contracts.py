@@ -18,7 +18,7 @@ from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.services.identity import Actor
 
-MAX_BIDS_PER_AWARD = 80  # one TransactWriteItems holds 100 items: contract, task, milestones, bids
+MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit
 
 
 def audit(contract_id: str, actor: str, action: str, subject: str, at: str, **extra: Any) -> AuditItem:
@@ -67,7 +67,7 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
     TASK.next(TaskStatus(task.status), "award")
     BID.next(BidStatus(bid.status), "award")
     others = [b for b in bids_repo.all_for_task(task.id) if b.id != bid.id and BidStatus(b.status) in LIVE]
-    if len(others) > MAX_BIDS_PER_AWARD:
+    if len(others) + len(bid.milestones) + len(task.skills) + 5 > MAX_ITEMS_PER_TRANSACTION:
         raise BusinessRuleViolated("too many live bids to award at once; reject some first")
     default_bps, overrides = contracts_repo.commission_settings()
     at = iso()
@@ -144,6 +144,8 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
             other.status = BID.next(BidStatus(other.status), "lose").value
             other.updated_at = at
             tx.save(other)
+        for index_item in tasks_repo.skill_items(task):  # no longer open: out of the skill browse
+            tx.delete(index_item)
         tx.save(contract, condition=ContractItem.pk.does_not_exist())
         for milestone in milestones:
             tx.save(milestone)

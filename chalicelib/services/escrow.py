@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.adapters import contracts_repo, events, ledger_repo, tasks_repo, workflow
 from chalicelib.adapters import files as file_store
 from chalicelib.adapters.payments import gateway
-from chalicelib.adapters.table import ContractItem, MilestoneItem
+from chalicelib.adapters.table import ContractItem, MilestoneItem, TokenItem
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
@@ -129,13 +129,31 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
 
 
 def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -> None:
-    """After a commit: if the workflow parked a token for this wait, hand it the outcome."""
-    milestone = _reload(contract_id, milestone_id)
-    if milestone is None or milestone.wait != wait or not milestone.task_token:
-        return  # the token is not here yet: `park_token` will answer when it arrives
-    token = milestone.task_token
-    _clear_token(milestone, token)
-    workflow.succeed(token, {"outcome": outcome})
+    """After a commit: if the workflow parked a token for this wait, take it (once) and hand it the outcome."""
+    parked = parked_token(contract_id, milestone_id)
+    if parked is None or parked.wait != wait:
+        return  # the token is not here yet: `park_token` answers when it arrives
+    if _take(parked):
+        workflow.succeed(parked.task_token, {"outcome": outcome})
+
+
+def parked_token(contract_id: str, milestone_id: str) -> TokenItem | None:
+    try:
+        return TokenItem.get(contracts_repo.key(contract_id), f"TOKEN#{milestone_id}", consistent_read=True)
+    except TokenItem.DoesNotExist:
+        return None
+
+
+def _take(parked: TokenItem) -> bool:
+    """Delete the token if it is still this one: whoever deletes it is the only one to use it."""
+    from pynamodb.exceptions import DeleteError
+
+    try:
+        parked.delete(condition=TokenItem.task_token == parked.task_token)
+    except DeleteError:
+        log.info("token %s already taken", parked.sk)
+        return False
+    return True
 
 
 def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
@@ -143,18 +161,6 @@ def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
         if milestone.id == milestone_id:
             return milestone
     return None
-
-
-def _clear_token(milestone: MilestoneItem, token: str) -> None:
-    from pynamodb.exceptions import UpdateError
-
-    try:
-        milestone.update(
-            actions=[MilestoneItem.task_token.remove(), MilestoneItem.wait.remove()],
-            condition=MilestoneItem.task_token == token,
-        )
-    except UpdateError:
-        log.info("token on milestone %s already taken", milestone.id)
 
 
 # --- commands -------------------------------------------------------------------------
@@ -437,22 +443,33 @@ _OUTCOMES: dict[str, dict[MilestoneStatus, str]] = {
 
 
 def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> str:
-    """The workflow is waiting: keep its token on the milestone, or answer at once if the step already happened."""
-    from pynamodb.exceptions import UpdateError
+    """The workflow is waiting: keep its token, or answer at once if the step already happened.
 
+    The token is written only while the milestone is still in the waiting status (a condition check in the
+    same transaction); a command that commits first makes the check fail, and we answer instead.
+    """
     for _ in range(5):
         milestone = _reload(contract_id, milestone_id)
         if milestone is None:
             return "unknown milestone"
         status = MilestoneStatus(milestone.status)
         if status in WAITS.get(wait, frozenset()):
+            item = TokenItem(
+                pk=contracts_repo.key(contract_id),
+                sk=f"TOKEN#{milestone_id}",
+                type="Token",
+                wait=wait,
+                task_token=token,
+                at=iso(),
+            )
             try:
-                milestone.update(
-                    actions=[MilestoneItem.task_token.set(token), MilestoneItem.wait.set(wait)],
-                    condition=MilestoneItem.status == status.value,
-                )
+                with transaction() as tx:
+                    tx.condition_check(
+                        MilestoneItem, milestone.pk, milestone.sk, condition=MilestoneItem.status == status.value
+                    )
+                    tx.save(item)
                 return "parked"
-            except UpdateError:
+            except Conflict:
                 continue  # the milestone moved while we wrote: look again
         outcome = _OUTCOMES.get(wait, {}).get(status)
         if outcome is None:
