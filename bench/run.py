@@ -11,10 +11,21 @@
    made by other threads (moto server's own).
    The JWKS download (PyJWT over urllib, not botocore) is cached for the process: the bench
    warms it before the first metered request and reports any fetch that still happens.
-2. The cold-start proxy: min wall time of `python -c "import app"` over the min of
+   After the market (profiles, verification, tasks, bids) it walks a whole two-milestone
+   contract: award, both signatures, a deposit and its Idempotency-Key replay, funding from
+   the wallet, deliver / revise / accept, deliver / dispute / admin split, both reviews, then
+   the reads (contract, wallet, ledger, inbox, deliverable link).
+2. The escrow workflow runs on moto's Step Functions; scripts/pump.py (in this process) hands
+   its SQS messages to chalicelib.handlers.consumers between the steps. Each handler call is
+   metered on its own ("workflow consumers"), apart from the pump's receive/delete polling,
+   and none of it is in a request row. The contract summary adds the requests from the award
+   to the last review, the consumers' calls, and the states both executions entered.
+3. The cold-start proxy: min wall time of `python -c "import app"` over the min of
    `python -c "import chalice, boto3"`, interleaved, 11 runs each.
 
-Figures go to stdout and, structured, to .local/bench.json. Any unexpected status fails the run.
+Figures go to stdout and, structured, to .local/bench.json. Any unexpected status fails the run;
+a failed product check (balances, replay, execution status, consumer errors) is printed and
+makes the run exit 1 after everything was written.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,12 +95,14 @@ class Meter:
 
     @contextmanager
     def measure(self) -> Iterator[Sample]:
+        """A window of its own; opened inside another one, it takes the calls until it closes."""
+        outer = self._owner, self._sample
         sample = Sample()
         self._owner, self._sample = threading.get_ident(), sample
         try:
             yield sample
         finally:
-            self._owner, self._sample = None, None
+            self._owner, self._sample = outer
 
     def install(self) -> None:
         import botocore.client
@@ -155,7 +169,13 @@ class Api:
         self.client = client
         self.meter = meter
         self.rows: dict[tuple[str, str, str, str], Row] = {}
+        self.log: list[tuple[str, Sample]] = []  # every metered request, in order
         self.deviations: list[str] = []
+        self.findings: list[str] = []  # product checks that failed (the run goes on, then exits 1)
+
+    def check(self, ok: bool, finding: str) -> None:
+        if not ok:
+            self.findings.append(finding)
 
     def call(
         self,
@@ -168,10 +188,11 @@ class Api:
         body: Any = None,
         expect: int = 200,
         variant: str = "",
+        headers: dict[str, str] | None = None,
     ) -> Any:
         query_string = "?" + urllib.parse.urlencode(query) if query else ""
         path = route.format(**(params or {})) + query_string
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         raw = json.dumps(body).encode() if body is not None else b""
@@ -181,17 +202,19 @@ class Api:
         if response.status_code != expect:
             raise FlowError(f"{method} {path}: expected {expect}, got {response.status_code}: {text[:800]}")
         key = (method, route, query_string, variant)
-        self.rows.setdefault(key, Row(method, route, query_string, variant)).samples.append(sample)
+        row = self.rows.setdefault(key, Row(method, route, query_string, variant))
+        row.samples.append(sample)
+        self.log.append((row.label, sample))
         return json.loads(text) if text else None
 
-    def action(self, route: str, *, params: dict[str, str], token: str) -> Any:
+    def action(self, route: str, *, params: dict[str, str], token: str, variant: str = "") -> Any:
         """A POST action with no listed field: sent with an absent body, as API.md allows.
 
         If the product refuses that (400), the deviation is recorded and the request is sent
         again with `{}`; only the successful request is metered.
         """
         try:
-            return self.call("POST", route, params=params, token=token)
+            return self.call("POST", route, params=params, token=token, variant=variant)
         except FlowError as error:
             if " got 400: " not in str(error):
                 raise
@@ -203,7 +226,7 @@ class Api:
             note = f"POST {route} with an absent body -> 400 ({detail[:200]}); sent {{}} instead"
             if note not in self.deviations:
                 self.deviations.append(note)
-            return self.call("POST", route, params=params, token=token, body={})
+            return self.call("POST", route, params=params, token=token, body={}, variant=variant)
 
 
 def expect_field(what: str, data: Any, name: str, value: Any) -> None:
@@ -242,8 +265,43 @@ class Users:
         return token
 
 
-def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
-    """Every route built so far, in the order a customer, three providers and an admin use them."""
+@dataclass
+class Files:
+    api: Api
+    s3: Any
+    bucket: str
+
+    def upload(self, token: str, purpose: str, filename: str) -> str:
+        created = self.api.call(
+            "POST",
+            "/uploads",
+            token=token,
+            expect=201,
+            body={"purpose": purpose, "filename": filename, "contentType": "application/pdf", "size": len(PDF)},
+        )
+        # A browser POSTs the presigned form; the bench writes the object directly (not metered).
+        self.s3.put_object(Bucket=self.bucket, Key=created["fields"]["key"], Body=PDF, ContentType="application/pdf")
+        upload_id: str = created["uploadId"]
+        return upload_id
+
+
+@dataclass
+class Market:
+    """What the walk up to the award leaves for the contract."""
+
+    admin: str
+    customer: str
+    providers: list[str]
+    profile_ids: dict[str, str]
+    task_id: str
+    bid_ids: list[str]
+
+
+SECOND_MILESTONE = 150000  # the disputed one: resolved as 100000 released / 50000 refunded
+
+
+def walk(api: Api, users: Users, files: Files) -> Market:
+    """Every route up to the award, in the order a customer, three providers and an admin use them."""
     admin = users.token("admin@bench.local", admin=True)
     customer = users.token("customer@bench.local")
     providers = [users.token(f"provider{i}@bench.local") for i in (1, 2, 3)]
@@ -284,21 +342,8 @@ def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
         )
         profile_ids[token] = me["id"]
 
-    def upload(token: str, purpose: str, filename: str) -> str:
-        created = api.call(
-            "POST",
-            "/uploads",
-            token=token,
-            expect=201,
-            body={"purpose": purpose, "filename": filename, "contentType": "application/pdf", "size": len(PDF)},
-        )
-        # A browser POSTs the presigned form; the bench writes the object directly (not metered).
-        s3.put_object(Bucket=bucket, Key=created["fields"]["key"], Body=PDF, ContentType="application/pdf")
-        upload_id: str = created["uploadId"]
-        return upload_id
-
     for token in (customer, *providers):
-        document = upload(token, "verification", "registration.pdf")
+        document = files.upload(token, "verification", "registration.pdf")
         sent = api.call(
             "POST", "/me/verification", token=token, body={"legalName": "Bench Legal Name", "documents": [document]}
         )
@@ -350,7 +395,7 @@ def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
         body={"note": "add acceptance criteria"},
     )
     expect_field("request changes", moved, "status", "changes_requested")
-    brief = upload(customer, "attachment", "brief.pdf")
+    brief = files.upload(customer, "attachment", "brief.pdf")
     api.call(
         "PATCH",
         "/tasks/{task_id}",
@@ -377,7 +422,7 @@ def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
 
     bid_ids: list[str] = []
     for number, (token, price) in enumerate(zip(providers, (400000, 350000, 300000), strict=True), start=1):
-        half = price // 2
+        first = price - SECOND_MILESTONE
         bid = api.call(
             "POST",
             "/tasks/{task_id}/bids",
@@ -389,10 +434,14 @@ def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
                 "proposal": f"Proposal {number}: Glue jobs with tests and a runbook.",
                 "durationDays": 30,
                 "milestones": [
-                    {"title": "Pipelines", "amount": {"amount": half, "currency": "EUR"}, "dueDate": start.isoformat()},
+                    {
+                        "title": "Pipelines",
+                        "amount": {"amount": first, "currency": "EUR"},
+                        "dueDate": start.isoformat(),
+                    },
                     {
                         "title": "Cut-over",
-                        "amount": {"amount": price - half, "currency": "EUR"},
+                        "amount": {"amount": SECOND_MILESTONE, "currency": "EUR"},
                         "dueDate": (start + timedelta(days=30)).isoformat(),
                     },
                 ],
@@ -425,6 +474,285 @@ def walk(api: Api, users: Users, s3: Any, bucket: str) -> None:
     api.call("GET", "/me", token=providers[0])
     card = api.call("GET", "/providers/{provider_id}", params={"provider_id": profile_ids[providers[0]]})
     expect_field("GET /providers/{id}", card, "id", profile_ids[providers[0]])
+    return Market(admin, customer, providers, profile_ids, task["id"], bid_ids)
+
+
+# --------------------------------------------------------------------------------------------
+# The escrow workflow's consumers (scripts/pump.py, in this process)
+
+
+@dataclass
+class Tally:
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+
+
+class Consumers:
+    """Meters the local pump apart from the requests.
+
+    Each message's handler (on AWS, the SQS-triggered consumer Lambda) is a window of its
+    own, tallied by message kind; the pump's receive/delete calls (on AWS, Lambda's event
+    source mapping, not the function) are tallied as polling.
+    """
+
+    def __init__(self, meter: Meter, pump: Any) -> None:
+        self.meter = meter
+        self.pump = pump
+        self.tallies: dict[str, Tally] = {}
+        self.handled: list[Sample] = []  # every handler window, in order
+        self.polling: list[Sample] = []
+        self.failures: list[str] = []
+        for queue, handler in list(pump.ROUTES.items()):
+            pump.ROUTES[queue] = self._metered(queue, handler)
+
+    def _metered(self, queue: str, handler: Any) -> Any:
+        def metered(body: dict[str, Any]) -> Any:
+            if "wait" in body:
+                kind = f"milestone callback: wait={body['wait']}"
+            else:
+                kind = f"notification: {body.get('detail-type', '?')}"
+            outcome = "FAILED"
+            with self.meter.measure() as sample:
+                try:
+                    result = handler(body)
+                    outcome = str(result) if "wait" in body else ""
+                except Exception as error:
+                    self.failures.append(f"{queue} handler on {json.dumps(body)[:400]}: {error!r}")
+                    raise
+                finally:
+                    label = f"{kind} -> {outcome}" if outcome else kind
+                    self.tallies.setdefault(label, Tally(label)).samples.append(sample)
+                    self.handled.append(sample)
+            return result
+
+        return metered
+
+    def settle(self) -> None:
+        with self.meter.measure() as sample:
+            self.pump.settle()
+        self.polling.append(sample)
+
+    def drain(self) -> None:
+        with self.meter.measure() as sample:
+            self.pump.drain()
+        self.polling.append(sample)
+
+
+def merged(samples: list[Sample]) -> Sample:
+    total = Sample()
+    for sample in samples:
+        total.calls.update(sample.calls)
+        total.jwks_fetches += sample.jwks_fetches
+        total.pynamodb_dispatches += sample.pynamodb_dispatches
+        total.nested_botocore += sample.nested_botocore
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# The contract: award to the last review, over the API, with the workflow running on moto
+
+
+def money(amount: int) -> dict[str, Any]:
+    return {"amount": amount, "currency": "EUR"}
+
+
+def walk_contract(api: Api, files: Files, consumers: Consumers, market: Market) -> dict[str, Any]:
+    """Award, sign, deposit, fund both milestones, deliver, revise, accept, dispute, resolve, review.
+
+    The pump settles after every step that makes the workflow or the notifications talk.
+    Returns where the contract's requests and consumer windows sit in the logs.
+    """
+    from chalicelib.domain.commission import commission
+
+    admin, customer, provider = market.admin, market.customer, market.providers[0]
+    customer_id = market.profile_ids[customer]
+
+    # Before the award: the customer was rejected above and awards need a verified owner.
+    document = files.upload(customer, "verification", "registration-v2.pdf")
+    sent = api.call(
+        "POST",
+        "/me/verification",
+        token=customer,
+        body={"legalName": "Bench Robotics GmbH", "documents": [document]},
+        variant="(resubmitted)",
+    )
+    expect_field("resubmit verification", sent, "verification", "pending")
+    decided = api.action(
+        "/admin/verifications/{user_id}/approve",
+        params={"user_id": customer_id},
+        token=admin,
+        variant="(customer, resubmitted)",
+    )
+    expect_field("approve customer", decided, "verification", "verified")
+    settings = api.call("GET", "/admin/settings", token=admin)
+    commission_settings = settings["commission"]
+    put = api.call(
+        "PUT",
+        "/admin/settings/commission",
+        token=admin,
+        body={"defaultBps": commission_settings["defaultBps"], "overrides": commission_settings["overrides"]},
+        variant="(unchanged values)",
+    )
+    api.check(put == settings, f"PUT /admin/settings/commission answered {put}, GET had {settings}")
+
+    first_request, first_message = len(api.log), len(consumers.handled)
+    first_polling = len(consumers.polling)
+
+    contract = api.call(
+        "POST", "/bids/{bid_id}/award", params={"bid_id": market.bid_ids[0]}, token=customer, expect=201
+    )
+    expect_field("award", contract, "status", "draft")
+    cid = contract["id"]
+    bps = int(contract["commissionBps"])
+    amounts = [m["amount"]["amount"] for m in contract["milestones"]]
+    if len(amounts) != 2 or amounts[1] != SECOND_MILESTONE:
+        raise FlowError(f"award: expected two milestones, the second {SECOND_MILESTONE}; got {amounts}")
+    m1, m2 = (m["id"] for m in contract["milestones"])
+    consumers.settle()
+
+    ids = {"contract_id": cid}
+    api.action("/contracts/{contract_id}/sign", params=ids, token=customer, variant="(customer)")
+    signed = api.action("/contracts/{contract_id}/sign", params=ids, token=provider, variant="(provider: activates)")
+    expect_field("both signed", signed, "status", "active")
+    consumers.settle()
+
+    total = sum(amounts)
+    key = {"Idempotency-Key": f"bench-deposit-{cid}"}
+    deposit = {"amount": money(total)}
+    first = api.call("POST", "/me/deposits", token=customer, body=deposit, headers=key, expect=201)
+    expect_field("deposit", first, "status", "succeeded")
+    replay = api.call("POST", "/me/deposits", token=customer, body=deposit, headers=key, expect=201, variant="(replay)")
+    api.check(replay == first, f"POST /me/deposits replay answered {replay}, the first answer was {first}")
+    consumers.settle()
+
+    def milestone_action(action: str, milestone: str, token: str, body: Any, status: str, variant: str = "") -> Any:
+        route = "/contracts/{contract_id}/milestones/{milestone_id}/" + action
+        params = {"contract_id": cid, "milestone_id": milestone}
+        if body is None:
+            moved = api.action(route, params=params, token=token, variant=variant)
+        else:
+            moved = api.call("POST", route, params=params, token=token, body=body, variant=variant)
+        expect_field(f"{action} milestone", moved, "status", status)
+        consumers.settle()
+        return moved
+
+    for milestone in (m1, m2):
+        milestone_action("fund", milestone, customer, {"source": "wallet"}, "funded")
+
+    v1 = files.upload(provider, "deliverable", "pipelines-v1.pdf")
+    milestone_action("submit", m1, provider, {"uploads": [v1], "note": "v1"}, "under_review")
+    milestone_action("request-revision", m1, customer, {"reason": "add tests for the joins"}, "revision_requested")
+    v2 = files.upload(provider, "deliverable", "pipelines-v2.pdf")
+    milestone_action("submit", m1, provider, {"uploads": [v2], "note": "v2 with tests"}, "under_review", "(resubmit)")
+    milestone_action("accept", m1, customer, None, "released")
+
+    v3 = files.upload(provider, "deliverable", "cut-over.pdf")
+    milestone_action("submit", m2, provider, {"uploads": [v3]}, "under_review")
+    milestone_action("dispute", m2, customer, {"reason": "the cut-over is half done"}, "disputed")
+    queue = api.call("GET", "/admin/disputes", token=admin)
+    expect_ids("GET /admin/disputes", queue, {m2})
+    resolved = api.call(
+        "POST",
+        "/admin/disputes/{contract_id}/{milestone_id}/resolve",
+        params={"contract_id": cid, "milestone_id": m2},
+        token=admin,
+        body={"releaseAmount": money(100000), "refundAmount": money(50000), "note": "half of the cut-over is done"},
+    )
+    expect_field("resolve", resolved, "status", "resolved")
+    consumers.settle()
+
+    for token, rating, variant in ((customer, 4, "(customer)"), (provider, 5, "(provider)")):
+        api.call(
+            "POST",
+            "/contracts/{contract_id}/reviews",
+            params=ids,
+            token=token,
+            body={"rating": rating, "text": "Clear scope, fair dispute."},
+            expect=201,
+            variant=variant,
+        )
+        consumers.settle()
+    last_request = len(api.log)
+
+    # Reads after the contract.
+    done = api.call("GET", "/contracts/{contract_id}", params=ids, token=customer)
+    expect_field("GET /contracts/{id}", done, "status", "completed")
+    api.check(
+        done["escrow"]["held"]["amount"] == 0, f"GET /contracts/{{id}}: escrow still holds {done['escrow']['held']}"
+    )
+    mine = api.call("GET", "/me/contracts", token=provider)
+    expect_ids("GET /me/contracts", mine, {cid})
+
+    expected = {
+        customer: 50000,  # deposited the contract's total, funded both milestones, 50000 refunded
+        provider: amounts[0] - commission(amounts[0], bps) + 100000 - commission(100000, bps),
+    }
+    for token, who in ((customer, "(customer)"), (provider, "(provider)")):
+        balances = api.call("GET", "/me/wallet", token=token, variant=who)["balances"]
+        available = {b["currency"]: b["available"]["amount"] for b in balances}
+        api.check(
+            available.get("EUR") == expected[token],
+            f"GET /me/wallet {who}: available {available}, expected EUR {expected[token]} at {bps} bps",
+        )
+    for token, who in ((customer, "(customer)"), (provider, "(provider)")):
+        entries = api.call("GET", "/me/ledger", token=token, variant=who)["items"]
+        api.check(bool(entries), f"GET /me/ledger {who}: no entries")
+    inbox = api.call("GET", "/me/notifications", token=customer)["items"]
+    api.check(bool(inbox), "GET /me/notifications (customer): the inbox is empty")
+    link = api.call(
+        "GET",
+        "/contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}",
+        params={"contract_id": cid, "milestone_id": m1, "upload_id": v2},
+        token=customer,
+    )
+    try:
+        with urllib.request.urlopen(link["url"], timeout=10) as response:  # noqa: S310 (moto's endpoint)
+            body = response.read()
+        api.check(body == PDF, f"deliverable download: got {body[:60]!r}, not the uploaded file")
+    except OSError as error:
+        api.findings.append(f"deliverable download {link['url'][:120]}: {error!r}")
+
+    return {
+        "contractId": cid,
+        "milestones": [m1, m2],
+        "amounts": amounts,
+        "commissionBps": bps,
+        "requests": (first_request, last_request),
+        "messages_from": first_message,
+        "polling_from": first_polling,
+        "inbox": len(inbox),
+    }
+
+
+def wait_and_read_workflows(
+    consumers: Consumers, contract: dict[str, Any], seconds: float = 20
+) -> list[dict[str, Any]]:
+    """Both executions to SUCCEEDED (draining the pump meanwhile), then their entered states."""
+    from chalicelib.adapters import workflow
+    from chalicelib.services.escrow import execution_arn
+
+    arns = [execution_arn(contract["contractId"], m) for m in contract["milestones"]]
+    deadline = time.monotonic() + seconds
+    statuses = {arn: workflow.status(arn) for arn in arns}
+    while time.monotonic() < deadline and any(s == "RUNNING" for s in statuses.values()):
+        consumers.drain()
+        time.sleep(0.2)
+        statuses = {arn: workflow.status(arn) for arn in arns}
+    executions = []
+    for milestone, arn in zip(contract["milestones"], arns, strict=True):
+        events = workflow.history(arn)
+        states = [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+        executions.append(
+            {
+                "milestoneId": milestone,
+                "executionArn": arn,
+                "status": statuses[arn],
+                "historyEvents": len(events),
+                "stateTransitions": len(states),
+                "states": states,
+            }
+        )
+    return executions
 
 
 def measure_calls() -> dict[str, Any]:
@@ -440,6 +768,9 @@ def measure_calls() -> dict[str, Any]:
     try:
         host, port = server.get_host_and_port()
         url = f"http://{host}:{port}"
+        # moto's Step Functions interpreter calls its service integrations (sqs:sendMessage)
+        # at http://localhost:$MOTO_PORT (default 5000), from the server's own threads.
+        os.environ["MOTO_PORT"] = str(port)
         requests.post(
             f"{url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10
         ).raise_for_status()
@@ -464,13 +795,26 @@ def measure_calls() -> dict[str, Any]:
 
         import app
         from chalicelib.handlers.http import ROUTES
+        from scripts import pump
 
         users = Users(bench_client("cognito-idp"), env["USER_POOL_ID"], env["USER_POOL_CLIENT_ID"])
+        consumers = Consumers(meter, pump)
         with Client(app.app, stage_name="local", project_dir=str(ROOT)) as client:
             api = Api(client, meter)
-            walk(api, users, bench_client("s3"), env["BUCKET_NAME"])
+            files = Files(api, bench_client("s3"), env["BUCKET_NAME"])
+            market = walk(api, users, files)
+            contract = walk_contract(api, files, consumers, market)
+            executions = wait_and_read_workflows(consumers, contract)
     finally:
         server.stop()
+
+    for execution in executions:
+        api.check(
+            execution["status"] == "SUCCEEDED",
+            f"execution {execution['executionArn']}: {execution['status']} after the wait, "
+            f"states {execution['states']}",
+        )
+    api.findings += [f"consumer failed: {failure}" for failure in consumers.failures]
 
     rows = list(api.rows.values())
     measured = {(r.method, r.route) for r in rows}
@@ -485,6 +829,37 @@ def measure_calls() -> dict[str, Any]:
         "nested_botocore": sum(s.nested_botocore for s in samples),
         "requests": len(samples),
         "deviations": api.deviations,
+        "findings": api.findings,
+        "consumers": consumers,
+        "contract": contract_summary(api, consumers, contract, executions),
+    }
+
+
+def contract_summary(
+    api: Api, consumers: Consumers, contract: dict[str, Any], executions: list[dict[str, Any]]
+) -> dict[str, Any]:
+    start, end = contract["requests"]
+    requests = [sample for _, sample in api.log[start:end]]
+    handled = consumers.handled[contract["messages_from"] :]
+    polling = consumers.polling[contract["polling_from"] :]
+    request_calls, consumer_calls, polling_calls = merged(requests), merged(handled), merged(polling)
+    return {
+        "contractId": contract["contractId"],
+        "milestoneAmounts": contract["amounts"],
+        "commissionBps": contract["commissionBps"],
+        "firstRequest": api.log[start][0],
+        "lastRequest": api.log[end - 1][0],
+        "requests": len(requests),
+        "requestCalls": request_calls.total,
+        "requestBreakdown": dict(sorted(request_calls.calls.items())),
+        "consumerMessages": len(handled),
+        "consumerCalls": consumer_calls.total,
+        "consumerBreakdown": dict(sorted(consumer_calls.calls.items())),
+        "awsCalls": request_calls.total + consumer_calls.total,
+        "pumpPollingCalls": polling_calls.total,
+        "pumpPollingBreakdown": dict(sorted(polling_calls.calls.items())),
+        "executions": executions,
+        "stateTransitions": sum(e["stateTransitions"] for e in executions),
     }
 
 
@@ -533,7 +908,7 @@ def breakdown(sample: Sample) -> str:
     return text
 
 
-def distinct(row: Row) -> list[Sample]:
+def distinct(row: Row | Tally) -> list[Sample]:
     seen: list[Sample] = []
     for sample in row.samples:
         if not any(s.calls == sample.calls and s.jwks_fetches == sample.jwks_fetches for s in seen):
@@ -541,12 +916,11 @@ def distinct(row: Row) -> list[Sample]:
     return seen
 
 
-def print_calls(result: dict[str, Any]) -> None:
-    rows: list[Row] = result["rows"]
-    label_width = max(len(r.label) for r in rows)
+def print_table(title: str, heading: str, rows: list[Row] | list[Tally]) -> None:
+    label_width = max(len(heading), *(len(r.label) for r in rows))
     calls_width = max(len(breakdown(s)) for r in rows for s in r.samples)
-    print("AWS calls per request (botocore + PynamoDB, counted inside the request only)")
-    print(f"{'operation':<{label_width}}  {'runs':>4}  {'calls':<{calls_width}}  total")
+    print(title)
+    print(f"{heading:<{label_width}}  {'runs':>4}  {'calls':<{calls_width}}  total")
     print("-" * (label_width + calls_width + 17))
     for row in rows:
         variants = distinct(row)
@@ -554,6 +928,16 @@ def print_calls(result: dict[str, Any]) -> None:
             label = row.label if index == 0 else "  (another run)"
             runs = str(len(row.samples)) if index == 0 else ""
             print(f"{label:<{label_width}}  {runs:>4}  {breakdown(sample):<{calls_width}}  {sample.total:>5}")
+
+
+def calls_text(calls: dict[str, int]) -> str:
+    return " ".join(f"{name}{TIMES}{count}" for name, count in sorted(calls.items())) or "—"
+
+
+def print_calls(result: dict[str, Any]) -> None:
+    print_table(
+        "AWS calls per request (botocore + PynamoDB, counted inside the request only)", "operation", result["rows"]
+    )
     print()
     print(
         f"{result['requests']} requests. JWKS: fetched {result['jwks_warmup_fetches']}{TIMES} while warming the cache "
@@ -571,12 +955,83 @@ def print_calls(result: dict[str, Any]) -> None:
         print("Every registered route was exercised.")
 
 
+def print_consumers(result: dict[str, Any]) -> None:
+    consumers: Consumers = result["consumers"]
+    print_table(
+        "Workflow consumers (pump): AWS calls per message handled, outside every request",
+        "message -> outcome",
+        list(consumers.tallies.values()),
+    )
+    handled, polling = merged(consumers.handled), merged(consumers.polling)
+    print()
+    print(
+        f"workflow consumers (pump): {len(consumers.handled)} messages, {handled.total} AWS calls: "
+        f"{calls_text(handled.calls)}"
+    )
+    print(
+        f"pump polling (Lambda's SQS event source mapping on AWS, not the consumers): {polling.total} calls: "
+        f"{calls_text(polling.calls)}"
+    )
+
+
+def print_contract(summary: dict[str, Any]) -> None:
+    amounts = " + ".join(str(a) for a in summary["milestoneAmounts"])
+    print(f"Whole two-milestone contract ({amounts} EUR minor units, commission {summary['commissionBps']} bps)")
+    print(
+        f"  requests   {summary['requests']:>3} ({summary['firstRequest'].strip()} .. "
+        f"{summary['lastRequest'].strip()}): {summary['requestCalls']} AWS calls"
+    )
+    print(f"             {calls_text(summary['requestBreakdown'])}")
+    print(f"  consumers  {summary['consumerMessages']:>3} messages: {summary['consumerCalls']} AWS calls")
+    print(f"             {calls_text(summary['consumerBreakdown'])}")
+    print(f"  total      {summary['awsCalls']} AWS calls (requests + consumers)")
+    print(
+        f"  (pump polling, not counted above: {summary['pumpPollingCalls']} calls: "
+        f"{calls_text(summary['pumpPollingBreakdown'])})"
+    )
+    print(f"  Step Functions state transitions: {summary['stateTransitions']}")
+    for number, execution in enumerate(summary["executions"], start=1):
+        print(
+            f"    milestone {number}: {execution['status']}, {execution['stateTransitions']} states entered "
+            f"({execution['historyEvents']} history events): {' -> '.join(execution['states'])}"
+        )
+
+
+def print_findings(result: dict[str, Any]) -> None:
+    for finding in result["findings"]:
+        print(f"PRODUCT CHECK FAILED: {finding}")
+
+
 def print_cold_start(cold: dict[str, Any]) -> None:
     verdict = "ok" if cold["withinTarget"] else "OVER TARGET"
     print(f"Cold-start proxy (min of {cold['runs']} interleaved runs each, cwd={ROOT})")
     print(f'  python -c "import app"              {cold["importAppMinMs"]:>8.1f} ms')
     print(f'  python -c "import chalice, boto3"   {cold["importChaliceBoto3MinMs"]:>8.1f} ms')
     print(f"  ratio                               {cold['ratio']:>8.2f}    target ≤ {cold['target']}: {verdict}")
+
+
+def consumers_json(consumers: Consumers) -> dict[str, Any]:
+    handled, polling = merged(consumers.handled), merged(consumers.polling)
+    return {
+        "messages": [
+            {
+                "message": tally.label,
+                "runs": len(tally.samples),
+                "calls": dict(sorted(tally.samples[0].calls.items())),
+                "total": tally.samples[0].total,
+                "minTotal": min(s.total for s in tally.samples),
+                "maxTotal": max(s.total for s in tally.samples),
+                "variants": [dict(sorted(s.calls.items())) for s in distinct(tally)],
+            }
+            for tally in consumers.tallies.values()
+        ],
+        "messagesHandled": len(consumers.handled),
+        "calls": handled.total,
+        "breakdown": dict(sorted(handled.calls.items())),
+        "pumpPollingCalls": polling.total,
+        "pumpPollingBreakdown": dict(sorted(polling.calls.items())),
+        "failures": consumers.failures,
+    }
 
 
 def to_json(result: dict[str, Any], cold: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -609,7 +1064,10 @@ def to_json(result: dict[str, Any], cold: dict[str, Any], seconds: float) -> dic
             "jwksWarmupFetches": result["jwks_warmup_fetches"],
             "jwksRequestFetches": result["jwks_request_fetches"],
             "pynamodbDispatches": result["pynamodb_dispatches"],
+            "productCheckFailures": result["findings"],
         },
+        "workflowConsumers": consumers_json(result["consumers"]),
+        "contract": result["contract"],
         "coldStart": cold,
         "benchSeconds": round(seconds, 1),
     }
@@ -626,6 +1084,10 @@ def main() -> int:
         return 1
     print_calls(result)
     print()
+    print_consumers(result)
+    print()
+    print_contract(result["contract"])
+    print()
     os.environ.clear()
     os.environ.update(base_env)
     try:
@@ -639,6 +1101,10 @@ def main() -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(to_json(result, cold, seconds), indent=2, ensure_ascii=False) + "\n")
     print(f"\n{seconds:.1f} s; figures in {out.relative_to(ROOT)}")
+    if result["findings"]:
+        print()
+        print_findings(result)
+        return 1
     return 0
 
 

@@ -29,30 +29,27 @@ class Event:
     detail_type: str
     detail: dict[str, Any]
     id: str = field(default_factory=new_id)
+    staged: OutboxItem | None = None
 
 
 def stage(tx: TransactWrite, event: Event, at: str) -> Event:
-    tx.save(
-        OutboxItem(
-            pk="OUTBOX",
-            sk=event.id,
-            type="Outbox",
-            detail_type=event.detail_type,
-            detail=event.detail | {"eventId": event.id, "at": at},
-            at=at,
-        )
+    event.staged = OutboxItem(
+        pk="OUTBOX",
+        sk=event.id,
+        type="Outbox",
+        detail_type=event.detail_type,
+        detail=event.detail | {"eventId": event.id, "at": at},
+        at=at,
     )
+    tx.save(event.staged)
     return event
 
 
 def publish(events: list[Event]) -> None:
     """Best effort right after the commit; what fails stays in the outbox for the sweeper."""
     for event in events:
-        try:
-            item = OutboxItem.get("OUTBOX", event.id, consistent_read=True)
-        except OutboxItem.DoesNotExist:
-            continue
-        _send(item)
+        if event.staged is not None:
+            _send(event.staged)
 
 
 def _send(item: OutboxItem) -> None:

@@ -31,7 +31,9 @@ def _store() -> Any:
     )
 
 
-def run_once(scope: str, key: str, payload: Any, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_once(
+    scope: str, key: str, payload: Any, fn: Callable[[], dict[str, Any]], lambda_context: Any = None
+) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -44,6 +46,8 @@ def run_once(scope: str, key: str, payload: Any, fn: Callable[[], dict[str, Any]
         expires_after_seconds=TTL_SECONDS,
         use_local_cache=False,
     )
+    if hasattr(lambda_context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(lambda_context)  # an in-progress record expires with the invocation
 
     @idempotent_function(data_keyword_argument="request", config=config, persistence_store=_store())
     def money_request(request: dict[str, Any]) -> dict[str, Any]:

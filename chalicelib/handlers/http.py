@@ -46,6 +46,7 @@ class Call:
     actor: Any
     body: Any
     params: dict[str, str] = field(default_factory=dict)
+    lambda_context: Any = None
 
     def query(self, name: str) -> str | None:
         params: Any = self.request.query_params or {}
@@ -151,7 +152,7 @@ def endpoint(
             try:
                 actor = _actor(request, auth)
                 parsed = parse_body(body, request.raw_body if method in ("POST", "PUT", "PATCH") else None)
-                call = Call(request, actor, parsed, params)
+                call = Call(request, actor, parsed, params, getattr(bp, "lambda_context", None))
                 key = request.headers.get("idempotency-key") if money else None
                 result = _once(call, key, lambda: fn(call, **params)) if key is not None else fn(call, **params)
             except DomainError as error:
@@ -190,7 +191,7 @@ def _once(call: Call, key: str, run: Callable[[], Any]) -> Any:
     who = call.actor.sub if call.actor else "-"
     scope = f"{who} {call.request.method} {call.request.path} {json.dumps(call.params, sort_keys=True)}"
     payload = call.body.model_dump(mode="json") if call.body is not None else None
-    return run_once(scope, key, payload, run)
+    return run_once(scope, key, payload, run, call.lambda_context)
 
 
 def normalize_errors(event: Request, get_response: Callable[[Request], Response]) -> Response:

@@ -3,7 +3,7 @@
 DynamoDB holds the truth (status, money); the Step Functions execution holds the
 waits and the review-window timer. Each command commits the state change, its
 ledger posting, its audit lines and its event in one transaction, then answers the
-workflow's callback token if the matching wait has parked one on the milestone.
+workflow's callback token if the matching wait has parked one beside the milestone.
 """
 
 from __future__ import annotations

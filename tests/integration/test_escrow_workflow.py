@@ -132,7 +132,7 @@ def test_a_callback_for_a_finished_step_is_refused(aws: dict[str, str]) -> None:
 def test_moto_gap_a_used_token_is_accepted_while_the_execution_runs(aws: dict[str, str]) -> None:
     """moto 5.2 keeps answered callback endpoints, so SendTaskSuccess on a used token succeeds while the
     execution is still running (AWS answers TaskTimedOut/InvalidToken). The adapter guards against it:
-    a token is removed from the milestone with a condition before it is used, so it is used at most once."""
+    a parked token is deleted with a condition before it is used, so it is used at most once."""
     customer, provider, contract, (only,) = active_contract((20000,), deposit=20000)
     escrow.fund(customer, contract.id, only.id, "wallet")
     pump.settle()
