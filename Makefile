@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e lint bench clean
+.PHONY: run demo test test-unit test-integration test-e2e lint bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ venv: $(STAMP)
 run: $(STAMP)  ## start moto server, resources, demo data and the API on :8000
 	$(BIN)/python scripts/local_stack.py
 
+demo: $(STAMP)  ## walk the escrow lifecycle over HTTP against a running `make run`
+	$(BIN)/python scripts/demo.py
+
 test: $(STAMP)  ## lint, types and the whole suite (unit, integration, e2e)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -24,6 +27,12 @@ test: $(STAMP)  ## lint, types and the whole suite (unit, integration, e2e)
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration
+
+test-e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

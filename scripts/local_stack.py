@@ -106,10 +106,13 @@ class LocalStack:
         api = self._spawn([sys.executable, "scripts/serve_api.py", "--port", str(self.api_port)], self.env, "api")
         _wait(f"{self.api_url}/health", api, "the API server")
         self._spawn([sys.executable, "scripts/pump.py"], self.env, "pump")
-        state = ROOT / ".local"
-        state.mkdir(exist_ok=True)
-        (state / "stack.json").write_text(json.dumps(self.env | {"API_URL": self.api_url}, indent=2))
         return self
+
+    def write_state(self) -> None:
+        """`make demo` and scripts find the running stack here (only `make run` writes it, not tests)."""
+        keys = ("AWS_", "TABLE_NAME", "BUCKET_NAME", "USER_POOL", "COGNITO", "EVENT_BUS", "QUEUE_URLS", "STATE_MACHINE")
+        state = {k: v for k, v in self.env.items() if k.startswith(keys)}
+        (ROOT / ".local" / "stack.json").write_text(json.dumps(state | {"API_URL": self.api_url}, indent=2))
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -156,6 +159,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
+        stack.write_state()
         print(banner(stack), flush=True)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(0.5)
