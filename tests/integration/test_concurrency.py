@@ -1,0 +1,160 @@
+"""Races: many threads issue the same money or award command at once; exactly one may win, nothing twice.
+
+The services are plain functions, so the threads call them directly. Every thread first waits on a
+barrier so the calls really overlap. A loser must fail with a DomainError (a lost race is a 409
+Conflict), never with an unmapped exception, and the ledger must show the winner's movement once.
+
+moto gap: moto 5.2's DynamoDB is not safe under concurrent requests. TransactWriteItems deep-copies
+the whole table as a rollback snapshot, checks conditions and writes item by item, and on a failed
+condition restores that snapshot, all without a lock. Under 20 threads it answers 500 (RuntimeError:
+dictionary changed size during iteration), lets two version-conditioned transactions through, and a
+loser's rollback erases a winner's committed writes. DynamoDB itself runs each transaction
+atomically and serializably, so the `serialized_dynamodb` fixture gives the in-process moto server
+that guarantee by handling one DynamoDB request at a time. The winner is still decided by the
+product's own conditions (item versions, balance checks); the lock only stops the emulator from
+corrupting its table.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters import contracts_repo, ledger_repo
+from chalicelib.adapters.table import BidItem, ContractItem, EntryItem
+from chalicelib.domain import ledger
+from chalicelib.domain.errors import Conflict, DomainError
+from chalicelib.domain.money import Money
+from chalicelib.services import contracts, escrow, wallet
+from tests.integration.market import active_contract, open_task, person, place_bid, put_file
+
+THREADS = 20
+
+
+@pytest.fixture(autouse=True)
+def serialized_dynamodb(aws: dict[str, str]) -> Iterator[None]:
+    """One DynamoDB request at a time inside moto server, as DynamoDB's own transaction isolation would have it."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    original = DynamoHandler.call_action
+
+    @functools.wraps(original)
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DynamoHandler, "call_action", call_action)
+        yield
+
+
+def _race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
+    """Run every call on its own thread, all released at once; returns (results, exceptions)."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+    results, errors = [], []
+    for future in futures:
+        error = future.exception()
+        if error is None:
+            results.append(future.result())
+        else:
+            errors.append(error)
+    return results, errors
+
+
+def _eur(account: str) -> int:
+    return ledger_repo.balance(account, "EUR")
+
+
+def _entries(account: str) -> list[EntryItem]:
+    return list(EntryItem.query(ledger_repo.key(account), EntryItem.sk.startswith("ENTRY#"), consistent_read=True))
+
+
+def _describe(errors: list[BaseException]) -> list[str]:
+    return sorted({f"{type(e).__name__}: {e}" for e in errors})
+
+
+def test_concurrent_accepts_release_once(aws: dict[str, str]) -> None:
+    customer, provider, contract, (only,) = active_contract((50000,), deposit=50000)
+    escrow.fund(customer, contract.id, only.id, "wallet")
+    escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
+    provider_wallet = ledger.wallet(provider.profile_id or "")
+
+    results, errors = _race([lambda: escrow.accept(customer, contract.id, only.id)] * THREADS)
+
+    assert len(results) == 1, _describe(errors)
+    assert all(isinstance(e, Conflict) for e in errors), _describe(errors)
+    assert results[0].status == "released"
+    assert _eur(provider_wallet) == 45000
+    assert [int(e.amount) for e in _entries(provider_wallet)] == [45000]
+    assert _eur(ledger.escrow(contract.id)) == 0
+    reloaded = contracts_repo.get(contract.id)
+    assert reloaded is not None
+    assert int(reloaded.released_total) == 50000
+    assert reloaded.status == "completed"
+
+
+def test_concurrent_fundings_debit_the_wallet_once(aws: dict[str, str]) -> None:
+    customer, _, contract, (only,) = active_contract((10000,), deposit=50000)  # enough for 5 fundings
+    customer_wallet = ledger.wallet(customer.profile_id or "")
+
+    results, errors = _race([lambda: escrow.fund(customer, contract.id, only.id, "wallet")] * THREADS)
+
+    assert len(results) == 1, _describe(errors)
+    assert all(isinstance(e, Conflict) for e in errors), _describe(errors)
+    assert _eur(customer_wallet) == 40000
+    assert sorted(int(e.amount) for e in _entries(customer_wallet)) == [-10000, 50000]
+    assert _eur(ledger.escrow(contract.id)) == 10000
+    reloaded = contracts_repo.get(contract.id)
+    assert reloaded is not None
+    assert int(reloaded.funded_total) == 10000
+    assert [m.status for m in contracts_repo.milestones(contract.id)] == ["funded"]
+
+
+def test_awarding_two_bids_at_once_makes_one_contract(aws: dict[str, str]) -> None:
+    customer = person("customer")
+    task = open_task(customer, 80000)
+    bids = [place_bid(person("provider"), task.id, (80000,)) for _ in range(2)]
+
+    calls = [lambda bid_id=bids[i % 2].id: contracts.award(customer, bid_id) for i in range(THREADS)]
+    results, errors = _race(calls)
+
+    assert len(results) == 1, _describe(errors)
+    assert all(isinstance(e, DomainError) for e in errors), _describe(errors)
+    made = list(ContractItem.gsi3.query(f"TASKCONTRACT#{task.id}"))
+    assert [c.id for c in made] == [results[0][0].id]
+    from chalicelib.adapters import tasks_repo
+
+    reloaded_task = tasks_repo.get(task.id)
+    assert reloaded_task is not None
+    assert reloaded_task.status == "awarded"
+    statuses = sorted(BidItem.get(f"BID#{b.id}", "BID", consistent_read=True).status for b in bids)
+    assert statuses.count("awarded") == 1, statuses
+    winner = next(b for b in bids if BidItem.get(f"BID#{b.id}", "BID").status == "awarded")
+    assert results[0][0].bid_id == winner.id
+
+
+def test_concurrent_deposits_lose_no_update(aws: dict[str, str]) -> None:
+    customer = person("customer")
+    amounts = [1000 + 37 * i for i in range(THREADS)]  # all different: a lost one shows in the sum
+    account = ledger.wallet(customer.profile_id or "")
+
+    results, errors = _race([lambda amount=a: wallet.deposit(customer, Money(amount, "EUR")) for a in amounts])
+
+    assert errors == [], _describe(errors)
+    assert len(results) == THREADS
+    assert len({r["postingId"] for r in results}) == THREADS
+    assert _eur(account) == sum(amounts)
+    assert sorted(int(e.amount) for e in _entries(account)) == sorted(amounts)
