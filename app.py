@@ -2,10 +2,23 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import accounts, admin, bids, consumers, contracts, meta, money, tasks, uploads
+from chalicelib.handlers import (
+    accounts,
+    admin,
+    backoffice,
+    bids,
+    consumers,
+    contracts,
+    meta,
+    money,
+    payments,
+    tasks,
+    threads,
+    uploads,
+)
 from chalicelib.handlers.http import normalize_errors
 
 app = Chalice(app_name="tasklane")
 app.register_middleware(normalize_errors, "http")
-for blueprint in (meta, accounts, uploads, tasks, bids, contracts, money, admin, consumers):
+for blueprint in (meta, accounts, uploads, tasks, bids, contracts, money, payments, threads, admin, backoffice, consumers):
     app.register_blueprint(blueprint.bp)

@@ -76,8 +76,10 @@ def from_error(error: DomainError) -> Response:
     return problem(error.status, error.slug, error.title, error.detail, error.errors)
 
 
-def _model(name: str) -> Any:
-    return getattr(importlib.import_module("chalicelib.schemas"), name)
+def model(name: str) -> Any:
+    """A request model by name: `Name` in chalicelib.schemas, or `package.module.Name` anywhere."""
+    module, _, attribute = name.rpartition(".")
+    return getattr(importlib.import_module(module or "chalicelib.schemas"), attribute)
 
 
 def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
@@ -92,7 +94,7 @@ def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
 
     try:
         text = raw.decode() if isinstance(raw, bytes) else (raw or "")
-        return _model(model_name).model_validate_json(text if text.strip() else "{}")
+        return model(model_name).model_validate_json(text if text.strip() else "{}")
     except ValidationError as exc:
         errors = [
             {

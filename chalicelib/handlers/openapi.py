@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from chalicelib.handlers.http import ROUTES
+from chalicelib.handlers.http import model as resolve
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -23,7 +24,6 @@ PROBLEM_SCHEMA = {
 
 @cache
 def build() -> dict[str, Any]:
-    from chalicelib import schemas
     from chalicelib.domain.uploads import LIMITS
 
     components: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
@@ -54,14 +54,15 @@ def build() -> dict[str, Any]:
         if route.auth != "none":
             operation["security"] = [{"cognito": []}] if route.auth == "required" else [{}, {"cognito": []}]
         if route.body:
-            model = getattr(schemas, route.body)
+            model = resolve(route.body)
             schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
             for name, definition in schema.pop("$defs", {}).items():
                 components[name] = definition
-            components[route.body] = schema
+            name = route.body.rpartition(".")[2]
+            components[name] = schema
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{route.body}"}}},
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
             }
         paths.setdefault(path, {})[route.method.lower()] = operation
     return {
