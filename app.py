@@ -20,5 +20,18 @@ from chalicelib.handlers.http import normalize_errors
 
 app = Chalice(app_name="tasklane")
 app.register_middleware(normalize_errors, "http")
-for blueprint in (meta, accounts, uploads, tasks, bids, contracts, money, payments, threads, admin, backoffice, consumers):
+for blueprint in (
+    meta,
+    accounts,
+    uploads,
+    tasks,
+    bids,
+    contracts,
+    money,
+    payments,
+    threads,
+    admin,
+    backoffice,
+    consumers,
+):
     app.register_blueprint(blueprint.bp)
