@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.adapters import paging, tasks_repo
+from chalicelib.adapters import events, paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import TaskItem
 from chalicelib.adapters.transactions import conditional, transaction
@@ -61,8 +61,13 @@ def create_task(actor: Actor, body: TaskFields) -> TaskItem:
     task.pk = tasks_repo.key(task.id)
     _apply(task, body.model_dump(), actor)
     tasks_repo.index(task, moment)
-    with conditional("task id collision"):
-        task.save(condition=TaskItem.pk.does_not_exist())
+    event = events.Event(
+        "TaskPosted", {"taskId": task.id, "category": task.category, "ownerId": owner.id, "recipients": []}
+    )
+    with transaction("task id collision") as tx:
+        tx.save(task, condition=TaskItem.pk.does_not_exist())
+        events.stage(tx, event, moment)
+    events.publish([event])
     return task
 
 
@@ -94,6 +99,9 @@ def submit_task(actor: Actor, task_id: str) -> TaskItem:
     return _move(task, "submit")
 
 
+TASK_EVENTS = {"submit": "TaskSubmitted", "approve": "TaskOpened", "request_changes": "TaskChangesRequested"}
+
+
 def _move(task: TaskItem, action: str, note: str | None = None) -> TaskItem:
     task.status = TASK.next(TaskStatus(task.status), action).value
     moment = iso()
@@ -103,11 +111,23 @@ def _move(task: TaskItem, action: str, note: str | None = None) -> TaskItem:
     if task.status == TaskStatus.OPEN.value:
         task.opened_at = moment
     tasks_repo.index(task, moment)
+    changed = events.Event(
+        TASK_EVENTS.get(action, "TaskChanged"),
+        {
+            "taskId": task.id,
+            "status": task.status,
+            "note": note,
+            "category": task.category,
+            "recipients": [task.owner_id],
+        },
+    )
     with transaction("the task changed meanwhile; reload and retry") as tx:
         tx.save(task)
         if task.status == TaskStatus.OPEN.value and task.visibility == Visibility.PUBLIC.value:
             for item in tasks_repo.skill_items(task):
                 tx.save(item)
+        events.stage(tx, changed, moment)
+    events.publish([changed])
     return task
 
 
