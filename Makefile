@@ -39,8 +39,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## AWS calls per operation and the cold-start proxy
+bench: $(STAMP)  ## AWS calls per operation, the cold-start proxy, contact screening figures
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/screening.py
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
