@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test test-unit test-integration test-e2e lint bench clean
+STAGE ?= dev
 
-$(STAMP): requirements.txt requirements-dev.txt
+.PHONY: run demo synth test test-unit test-integration test-e2e lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -42,6 +44,10 @@ lint: $(STAMP)
 bench: $(STAMP)  ## AWS calls per operation, the cold-start proxy, contact screening figures
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/screening.py
+
+synth: $(STAMP)  ## CloudFormation template of STAGE (dev|prod) into cdk.out, without npm; then cfn-lint
+	CDK_OUTDIR=$(CURDIR)/cdk.out $(BIN)/python infra/app.py -c stage=$(STAGE) $(if $(FRONTEND_ORIGIN),-c frontendOrigin=$(FRONTEND_ORIGIN))
+	$(BIN)/cfn-lint cdk.out/tasklane-$(STAGE).template.json
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

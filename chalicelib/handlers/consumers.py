@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from chalice.app import Blueprint, SQSEvent
+from chalice.app import Blueprint, CloudWatchEvent, SQSEvent
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -42,3 +42,11 @@ def workflow_callbacks(event: SQSEvent) -> None:
 def notifications_consumer(event: SQSEvent) -> None:
     for record in event:
         on_domain_event(json.loads(record.body))
+
+
+@bp.schedule("rate(5 minutes)")
+def outbox_sweep(event: CloudWatchEvent) -> None:
+    """Publish what a crashed or failed publish-after-commit left in the outbox (at-least-once)."""
+    from chalicelib.adapters import events
+
+    log.info("outbox sweep re-published %d", events.republish_pending())
