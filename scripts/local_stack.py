@@ -137,6 +137,7 @@ def banner(stack: LocalStack) -> str:
             "",
             "Tasklane is running locally.",
             f"  API            {stack.api_url}   (try {stack.api_url}/tasks)",
+            f"  back office    {stack.api_url}/admin/   (sign in as {ADMIN} / {PASSWORD})",
             f"  contract       {stack.api_url}/openapi.json",
             f"  sign-in config {stack.api_url}/config",
             f"  review window  {stack.review_window_seconds}s (REVIEW_WINDOW_SECONDS; 14 days on AWS)",

@@ -17,6 +17,7 @@ import contextlib
 
 from chalicelib.adapters import events
 from chalicelib.adapters.aws import client
+from chalicelib.handlers.backoffice import METRICS_QUEUE, on_metrics_event
 from chalicelib.handlers.consumers import (
     CALLBACKS_QUEUE,
     NOTIFICATIONS_QUEUE,
@@ -28,6 +29,7 @@ from chalicelib.settings import get_settings
 ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
     CALLBACKS_QUEUE: on_workflow_message,
     NOTIFICATIONS_QUEUE: on_domain_event,
+    METRICS_QUEUE: on_metrics_event,
 }
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters import profiles_repo, uploads_repo
+from chalicelib.adapters import events, profiles_repo, uploads_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import ProfileItem
-from chalicelib.adapters.transactions import conditional
+from chalicelib.adapters.transactions import conditional, transaction
 from chalicelib.domain.accounts import VERIFICATION, Role, Verification
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import Purpose
 from chalicelib.schemas import CreateProfile, SubmitVerification
-from chalicelib.services import uploads
+from chalicelib.services import uploads, users
 from chalicelib.services.identity import Actor
 
 
@@ -19,6 +19,7 @@ def create_profile(actor: Actor, body: CreateProfile) -> ProfileItem:
     if actor.profile is not None:
         raise Conflict("you already have a profile")
     profile_id = new_id()
+    moment = iso()
     profile = ProfileItem(
         pk=profiles_repo.key(actor.sub),
         sk="PROFILE",
@@ -37,10 +38,17 @@ def create_profile(actor: Actor, body: CreateProfile) -> ProfileItem:
         bio=body.bio,
         anonymous=body.anonymous and body.role == Role.PROVIDER,
         verification=Verification.UNVERIFIED.value,
-        created_at=iso(),
+        created_at=moment,
     )
-    with conditional("you already have a profile"):
-        profile.save(condition=ProfileItem.pk.does_not_exist())
+    signed_up = events.Event(
+        "UserSignedUp", {"profileId": profile_id, "role": profile.role, "kind": profile.kind, "recipients": []}
+    )
+    with transaction("you already have a profile") as tx:
+        tx.save(profile, condition=ProfileItem.pk.does_not_exist())
+        for entry in users.index_items(profile):  # admins find the user by email or name prefix
+            tx.save(entry)
+        events.stage(tx, signed_up, moment)
+    events.publish([signed_up])
     return profile
 
 
