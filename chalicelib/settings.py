@@ -27,6 +27,7 @@ class Settings:
     review_window_seconds: int
     payments: str
     queue_urls: dict[str, str]
+    anonymity_key: str
 
     @property
     def issuer(self) -> str:
@@ -60,4 +61,5 @@ def get_settings() -> Settings:
         review_window_seconds=int(env.get("REVIEW_WINDOW_SECONDS", str(14 * 24 * 3600))),
         payments=env.get("PAYMENTS", "sandbox"),
         queue_urls=json.loads(env.get("QUEUE_URLS", "{}")),
+        anonymity_key=env.get("ANONYMITY_KEY", "tasklane-local-anonymity-key"),
     )

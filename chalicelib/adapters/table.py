@@ -8,6 +8,7 @@ themselves when an item leaves the state they list.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import (
@@ -200,7 +201,9 @@ class UploadItem(Item):
     created_at = UnicodeAttribute()
 
 
+@cache
 def connection() -> Connection:
+    """One connection (botocore session and client) per process: building one costs ~0.5 s."""
     return Connection(region=_settings.region, host=_settings.endpoint_url)
 
 

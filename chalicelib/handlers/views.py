@@ -84,10 +84,13 @@ def task(t: Any, full: bool = False) -> dict[str, Any]:
 
 
 def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool = False) -> dict[str, Any]:
+    """A bid; if the service marked it `concealed_as` an alias (an anonymous provider seen by the
+    task's customer before award), the provider shows only under that alias: no name, no card id."""
+    alias = getattr(b, "concealed_as", None)
     view: dict[str, Any] = {
         "id": b.id,
         "taskId": b.task_id,
-        "providerId": b.provider_id,
+        "providerId": alias.id if alias else b.provider_id,
         "price": money(b.price_amount, b.currency),
         "proposal": b.proposal,
         "durationDays": int(b.duration_days),
@@ -98,8 +101,9 @@ def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool 
     }
     if provider is not None:
         view["provider"] = {
-            "id": provider.id,
-            "displayName": provider.display_name,
+            "id": alias.id if alias else provider.id,
+            "displayName": alias.name if alias else provider.display_name,
+            "anonymous": alias is not None,
             "rating": rating(provider),
             "reviewCount": int(provider.rating_count or 0),
             "skills": list(provider.skills or []),
@@ -178,3 +182,167 @@ def entry(e: Any) -> dict[str, Any]:
 
 def notification(n: Any) -> dict[str, Any]:
     return {"id": n.sk, "type": n.event_type, "title": n.title, "data": n.data, "at": n.at, "read": bool(n.read)}
+
+
+# --- messages and trust & safety ------------------------------------------------------------
+
+
+def thread_member(m: dict[str, Any], viewer: Any) -> dict[str, Any]:
+    alias = viewer.masks.get(m["id"])
+    if alias is not None:
+        return {"id": alias.id, "role": m["role"], "displayName": alias.name, "anonymous": True}
+    view = {"id": m["id"], "role": m["role"], "displayName": m["name"], "anonymous": bool(m.get("anonymous"))}
+    return view
+
+
+def thread(t: Any, viewer: Any, member: Any = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": t.id,
+        "kind": t.kind,
+        "taskId": t.task_id,
+        "contractId": t.contract_id,
+        "title": t.title,
+        "members": [thread_member(m, viewer) for m in t.members],
+        "messageCount": int(t.message_count or 0),
+        "lastMessageAt": t.last_message_at,
+        "createdAt": t.created_at,
+    }
+    if member is not None:
+        view["unread"] = max(0, int(member.message_count or 0) - int(member.read_seq or 0))
+    return view
+
+
+def findings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"kind": f["kind"], "start": int(f["start"]), "end": int(f["end"])} for f in items or []]
+
+
+def message(m: Any, viewer: Any) -> dict[str, Any]:
+    """Members get the masked text; only admins get the original (as `text`, with `maskedText` beside it)."""
+    sender_id = m.sender_id
+    if m.sender_role == "admin":
+        sender_id = m.sender_id if viewer.is_admin else "admin"
+    elif sender_id in viewer.masks:
+        sender_id = viewer.masks[sender_id].id
+    view: dict[str, Any] = {
+        "id": m.id,
+        "threadId": m.thread_id,
+        "seq": int(m.seq),
+        "senderId": sender_id,
+        "senderRole": m.sender_role,
+        "text": m.text if viewer.is_admin else m.masked,
+        "flagged": bool(m.flagged),
+        "findings": findings(m.findings),
+        "attachments": [{k: v for k, v in f.items() if k != "key"} for f in m.attachments or []],
+        "createdAt": m.created_at,
+    }
+    if viewer.is_admin:
+        view["maskedText"] = m.masked
+        view["moderation"] = m.moderation
+    return view
+
+
+def flag(f: Any) -> dict[str, Any]:
+    """A moderation queue entry (admins only): original and masked text, sender, thread."""
+    return {
+        "id": f.message_id,
+        "messageId": f.message_id,
+        "threadId": f.thread_id,
+        "senderId": f.sender_id,
+        "senderName": f.sender_name,
+        "originalText": f.text,
+        "maskedText": f.masked,
+        "findings": findings(f.findings),
+        "status": f.status,
+        "flaggedAt": f.flagged_at,
+        "decidedAt": f.decided_at,
+        "decidedBy": f.decided_by,
+        "note": f.note,
+    }
+
+
+def standing(s: Any) -> dict[str, Any]:
+    return {
+        "strikes": int(s.strikes or 0),
+        "activeStrikes": int(s.active_strikes or 0),
+        "history": list(s.history or []),
+    }
+
+
+def actor_role(actor: str, c: Any) -> str:
+    if actor == c.customer_id:
+        return "customer"
+    if actor == c.provider_id:
+        return "provider"
+    if c.reviewer_id and actor == c.reviewer_id:
+        return "reviewer"
+    if actor.startswith("admin:"):
+        return "admin"
+    return "system" if actor.startswith("system") else "unknown"
+
+
+def audit_entry(a: Any, c: Any) -> dict[str, Any]:
+    return {
+        "id": a.sk.removeprefix("AUDIT#"),
+        "at": a.at,
+        "actor": a.actor,
+        "actorRole": actor_role(a.actor, c),
+        "action": a.action,
+        "subject": a.subject,
+        "from": a.from_status,
+        "to": a.to_status,
+        "amounts": [
+            {"account": leg["account"], "amount": money(leg["amount"], leg["currency"])} for leg in a.amounts or []
+        ],
+    }
+
+
+AUDIT_COLUMNS = (
+    "entry",
+    "at",
+    "actor",
+    "actor_role",
+    "action",
+    "subject",
+    "from",
+    "to",
+    "account",
+    "amount_minor",
+    "currency",
+)
+
+
+def _cell(value: Any) -> str:
+    """Text that a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+def audit_csv(entries: list[Any], c: Any) -> str:
+    """One row per state change, one row per ledger leg of each money movement (same entry id)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(AUDIT_COLUMNS)
+    for a in entries:
+        row = audit_entry(a, c)
+        head = [
+            row["id"],
+            row["at"],
+            row["actor"],
+            row["actorRole"],
+            row["action"],
+            row["subject"],
+            row["from"],
+            row["to"],
+        ]
+        legs = row["amounts"] or [None]
+        for leg in legs:
+            tail = [leg["account"], leg["amount"]["amount"], leg["amount"]["currency"]] if leg else [None, None, None]
+            writer.writerow([_cell(v) for v in head + tail])
+    return buffer.getvalue()

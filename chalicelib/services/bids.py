@@ -112,7 +112,7 @@ def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = No
     with transaction("the bid changed meanwhile; reload and retry") as tx:
         tx.save(bid)
         tx.save(_record(task.owner_id, bid, action, before, note))
-    return bid
+    return conceal(actor, task, bid)
 
 
 def withdraw(actor: Actor, bid_id: str) -> BidItem:
@@ -133,8 +133,31 @@ def withdraw(actor: Actor, bid_id: str) -> BidItem:
 def get_bid(actor: Actor, bid_id: str) -> BidItem:
     bid, task = _load(bid_id)
     if actor.is_admin or actor.profile_id in (bid.provider_id, task.owner_id):
-        return bid
+        return conceal(actor, task, bid)
     raise NotFound("no such bid")
+
+
+def _sees_alias(actor: Actor, task: TaskItem, bid: BidItem) -> bool:
+    """Only the task's customer, and only until this bid is awarded (admins always see who it is)."""
+    return (
+        not actor.is_admin
+        and actor.profile_id == task.owner_id
+        and actor.profile_id != bid.provider_id
+        and bid.status != BidStatus.AWARDED.value
+    )
+
+
+def conceal(actor: Actor, task: TaskItem, bid: BidItem, provider: ProfileItem | None = None) -> BidItem:
+    """Mark the bid of an anonymous provider so the view shows the task's alias instead of who it is."""
+    if not _sees_alias(actor, task, bid):
+        return bid
+    if provider is None:
+        provider = profiles_repo.get_by_sub(bid.provider_sub)
+    if provider is not None and provider.anonymous:
+        from chalicelib.services.moderation import alias_for
+
+        bid.concealed_as = alias_for(bid.provider_id, task.id)
+    return bid
 
 
 def list_bids(
@@ -156,6 +179,8 @@ def list_bids(
     rows = []
     for bid in bids:
         provider = providers.get(bid.provider_sub)
+        if provider is not None:
+            conceal(actor, task, bid, provider)
         rows.append((bid, provider, _score(task, bid, provider)))
     rows.sort(key=_sort_key(order or "match"))
     offset = _offset(cursor)

@@ -16,9 +16,11 @@ from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, Co
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
+from chalicelib.services import threads
 from chalicelib.services.identity import Actor
 
-MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit
+MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit,
+# the contract thread (thread, reference, two members), the reveal of the winner's pre-award thread and the event
 
 
 def audit(contract_id: str, actor: str, action: str, subject: str, at: str, **extra: Any) -> AuditItem:
@@ -67,8 +69,11 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
     TASK.next(TaskStatus(task.status), "award")
     BID.next(BidStatus(bid.status), "award")
     others = [b for b in bids_repo.all_for_task(task.id) if b.id != bid.id and BidStatus(b.status) in LIVE]
-    if len(others) + len(bid.milestones) + len(task.skills) + 5 > MAX_ITEMS_PER_TRANSACTION:
+    if len(others) + len(bid.milestones) + len(task.skills) + 10 > MAX_ITEMS_PER_TRANSACTION:
         raise BusinessRuleViolated("too many live bids to award at once; reject some first")
+    provider = profiles_repo.get_by_sub(bid.provider_sub)
+    if provider is None:
+        raise NotFound("no such bid")
     default_bps, overrides = contracts_repo.commission_settings()
     at = iso()
     contract_id = new_id()
@@ -121,6 +126,7 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
                 updated_at=at,
             )
         )
+    chat = threads.plan_award(task, contract, owner, provider, at)
     task.status = TaskStatus.AWARDED.value
     task.updated_at = at
     tasks_repo.index(task, at)
@@ -150,6 +156,7 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
         for milestone in milestones:
             tx.save(milestone)
         tx.save(audit(contract_id, owner.id, "award", f"bid {bid.id}", at, from_status=None, to_status="draft"))
+        chat.stage(tx, at)  # the contract thread opens with the contract
         events.stage(tx, event, at)
     events.publish([event])
     return contract, milestones

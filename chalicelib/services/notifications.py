@@ -22,6 +22,12 @@ TITLES = {
     "ContractCompleted": "The contract is completed",
     "ReviewPosted": "You received a review",
     "DepositSucceeded": "Your deposit arrived",
+    "MessagePosted": "You have a new message",
+    "MessageFlagged": "Your message was masked: contact details stay hidden in chat; a moderator will review it",
+    "FlagDismissed": "A moderator cleared the flag on your message",
+    "StrikeRecorded": "A moderator confirmed a contact-sharing flag: a strike on your account",
+    "AccountSuspended": "Your account is suspended: you can read but not write",
+    "AccountReinstated": "Your account is reinstated",
 }
 
 
