@@ -761,6 +761,9 @@ def measure_calls() -> dict[str, Any]:
     import requests
     from moto.server import ThreadedMotoServer
 
+    from infra.moto_dynamodb import install
+
+    install()  # as the local stack runs it: DynamoDB's transaction guarantees (infra/moto_dynamodb.py)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server's request log
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

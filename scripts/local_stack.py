@@ -83,7 +83,7 @@ class LocalStack:
                 raise RuntimeError(f"port {port} for {what} is taken: is another `make run` still running?")
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         moto = self._spawn(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            [sys.executable, str(ROOT / "scripts" / "moto_server.py"), "-H", "127.0.0.1", "-p", str(self.moto_port)],
             base_env | {"MOTO_PORT": str(self.moto_port)},
             "moto",
         )

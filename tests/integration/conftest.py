@@ -18,6 +18,9 @@ PASSWORD = "Integration-1!"
 
 @pytest.fixture(scope="session")
 def aws() -> Iterator[dict[str, str]]:
+    from infra.moto_dynamodb import install
+
+    install()  # moto's DynamoDB with DynamoDB's transaction guarantees, as in the local stack
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
     server.start()
     url = f"http://127.0.0.1:{MOTO_PORT}"
