@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 STAGE ?= dev
 
-.PHONY: run demo synth test test-unit test-integration test-e2e lint bench clean
+.PHONY: run demo synth test test-unit test-integration test-e2e lint bench reconcile clean
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lint: $(STAMP)
 bench: $(STAMP)  ## AWS calls per operation, the cold-start proxy, contact screening figures
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/screening.py
+
+reconcile: $(STAMP)  ## ledger clearing vs the gateway's balance transactions (ARGS="--from 2026-11-01 --to 2026-11-02")
+	$(BIN)/python scripts/reconcile.py $(ARGS)
 
 synth: $(STAMP)  ## CloudFormation template of STAGE (dev|prod) into cdk.out, without npm; then cfn-lint
 	CDK_OUTDIR=$(CURDIR)/cdk.out $(BIN)/python infra/app.py -c stage=$(STAGE) $(if $(FRONTEND_ORIGIN),-c frontendOrigin=$(FRONTEND_ORIGIN))

@@ -24,12 +24,14 @@ from chalicelib.handlers.consumers import (
     on_domain_event,
     on_workflow_message,
 )
+from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
 from chalicelib.settings import get_settings
 
 ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
     CALLBACKS_QUEUE: on_workflow_message,
     NOTIFICATIONS_QUEUE: on_domain_event,
     METRICS_QUEUE: on_metrics_event,
+    PAYOUTS_QUEUE: on_payout_job,
 }
 
 
@@ -51,10 +53,15 @@ def drain(wait_seconds: int = 0) -> int:
     return handled
 
 
-def settle(rounds: int = 50, pause: float = 0.1) -> None:
-    """Drain until quiet (tests use this after a step that makes the workflow talk)."""
+def settle(seconds: float = 120, pause: float = 0.1) -> None:
+    """Drain until quiet (tests use this after a step that makes the workflow talk).
+
+    Bounded by time, not by rounds: a backlog left by earlier steps is worked off first, ten
+    messages per queue and pass, and only then does the queue go quiet.
+    """
     quiet = 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         if drain() == 0:
             quiet += 1
             if quiet >= 3:

@@ -1,39 +1,272 @@
-"""The payment port. `sandbox` (the local default) settles card payments at once; Stripe comes later."""
+"""The payment port: card payments, refunds, payout accounts, transfers and payouts, balance lines.
+
+`PAYMENTS=sandbox` (the local default) settles everything at once and keeps its own records in the
+table, so `make reconcile` has something to compare with. `PAYMENTS=stripe` is Stripe
+(adapters/stripe_gateway.py, imported only when used): card payments complete later, on the webhook.
+
+Every call that creates something takes an idempotency key derived from our own ids, so a retry
+(a redelivered queue message, a replayed request) never creates a second charge, transfer or payout.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import ClassVar, Protocol
 
-from chalicelib.adapters.ids import new_id
+from chalicelib.domain.clock import iso, now
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.money import Money
 from chalicelib.settings import get_settings
+
+SANDBOX_ONBOARDING = "https://sandbox.tasklane.dev/payouts/onboarding"
+
+
+class GatewayUnavailable(DomainError):
+    """The gateway did not answer (timeout, rate limit, 5xx): nothing is known to have happened; retry."""
+
+    status = 503
+    slug = "payment-gateway-unavailable"
+    title = "Payment provider unavailable"
+
+
+class PaymentRefused(DomainError):
+    """The gateway refused for good (declined card, insufficient balance, invalid account)."""
+
+    status = 422
+    slug = "payment-refused"
+    title = "The payment provider refused"
 
 
 @dataclass(frozen=True)
 class Charge:
     id: str
-    status: str  # "succeeded" or "requires_action"
+    status: str  # "succeeded" when settled at once; Stripe: "requires_payment_method", "processing", ...
+    gateway: str
+    client_secret: str | None = None
+    charge_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str
     gateway: str
 
 
-class PaymentGateway(Protocol):
-    name: str
+@dataclass(frozen=True)
+class Account:
+    id: str
+    payouts_enabled: bool
+    charges_enabled: bool
+    details_submitted: bool
 
-    def charge(self, money: Money, reference: str, idempotency_key: str) -> Charge: ...
+
+@dataclass(frozen=True)
+class Transfer:
+    id: str
+    gateway: str
+
+
+@dataclass(frozen=True)
+class Payout:
+    id: str
+    status: str  # "paid" at once (sandbox) or "pending"/"in_transit" until payout.paid
+    gateway: str
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    """One movement of the gateway's (platform) balance, gross, in the gateway's sign (money in > 0)."""
+
+    id: str
+    type: str
+    amount: int
+    fee: int
+    currency: str
+    created: str
+    key: str | None  # the object our ledger refers to (payment id, transfer id); None if the ledger never books it
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    expires_at: str
+
+
+class PaymentGateway(Protocol):
+    name: ClassVar[str]
+    settles_at_once: ClassVar[bool]  # sandbox: a charge succeeds in the call; Stripe: on the webhook
+
+    def charge(
+        self,
+        money: Money,
+        reference: str,
+        idempotency_key: str,
+        *,
+        metadata: dict[str, str] | None = None,
+        transfer_group: str | None = None,
+    ) -> Charge: ...
+
+    def intent(self, payment_id: str) -> Charge: ...
+
+    def refund(self, payment_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Refund: ...
+
+    def create_account(self, profile_id: str, email: str, idempotency_key: str) -> Account: ...
+
+    def onboarding_link(self, account_id: str) -> Link: ...
+
+    def transfer(
+        self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str], transfer_group: str
+    ) -> Transfer: ...
+
+    def payout(self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Payout: ...
+
+    def reverse_transfer(
+        self, transfer_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]
+    ) -> str: ...
+
+    def balance_lines(self, start: datetime, end: datetime) -> list[BalanceLine]: ...
+
+
+def _derived(prefix: str, idempotency_key: str) -> str:
+    return f"{prefix}_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
 
 
 class SandboxGateway:
-    """Behaves like a card network that always approves, instantly: enough to run the product locally."""
+    """A card network that always approves, instantly, and a bank that always pays: enough to run the product locally.
 
-    name = "sandbox"
+    Ids derive from the idempotency key and each record is a conditional put, so a retry changes nothing.
+    """
 
-    def charge(self, money: Money, reference: str, idempotency_key: str) -> Charge:
-        return Charge(id=f"sbx_{new_id()}", status="succeeded", gateway=self.name)
+    name: ClassVar[str] = "sandbox"
+    settles_at_once: ClassVar[bool] = True
+
+    def _record(self, kind: str, object_id: str, key: str, amount: int, currency: str, account: str | None) -> None:
+        from pynamodb.exceptions import PutError
+
+        from chalicelib.adapters.payment_models import SandboxRecordItem
+        from chalicelib.adapters.transactions import error_code
+
+        at = iso()
+        item = SandboxRecordItem(
+            pk=f"SANDBOXOP#{object_id}",
+            sk="OP",
+            type="SandboxRecord",
+            gsi1pk=f"SANDBOX#{at[:10]}",
+            gsi1sk=f"{at}#{object_id}",
+            id=object_id,
+            kind=kind,
+            key=key,
+            amount=amount,
+            currency=currency,
+            account_id=account,
+            at=at,
+        )
+        try:
+            item.save(condition=SandboxRecordItem.pk.does_not_exist())
+        except PutError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise GatewayUnavailable("the sandbox could not record the operation; retry") from None
+            # a retry of the same operation: it was recorded once already
+
+    def charge(
+        self,
+        money: Money,
+        reference: str,
+        idempotency_key: str,
+        *,
+        metadata: dict[str, str] | None = None,
+        transfer_group: str | None = None,
+    ) -> Charge:
+        payment_id = _derived("sbx", idempotency_key)
+        self._record("charge", payment_id, payment_id, money.amount, money.currency, None)
+        return Charge(id=payment_id, status="succeeded", gateway=self.name, charge_id=payment_id)
+
+    def intent(self, payment_id: str) -> Charge:
+        return Charge(id=payment_id, status="succeeded", gateway=self.name, charge_id=payment_id)
+
+    def refund(self, payment_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Refund:
+        refund_id = _derived("sbxre", idempotency_key)
+        self._record("refund", refund_id, payment_id, -money.amount, money.currency, None)
+        return Refund(id=refund_id, status="succeeded", gateway=self.name)
+
+    def create_account(self, profile_id: str, email: str, idempotency_key: str) -> Account:
+        return Account(
+            id=_derived("sbxacct", idempotency_key), payouts_enabled=True, charges_enabled=True, details_submitted=True
+        )
+
+    def onboarding_link(self, account_id: str) -> Link:
+        return Link(f"{SANDBOX_ONBOARDING}/{account_id}", iso(now() + timedelta(minutes=5)))
+
+    def transfer(
+        self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str], transfer_group: str
+    ) -> Transfer:
+        transfer_id = _derived("sbxtr", idempotency_key)
+        self._record("transfer", transfer_id, transfer_id, -money.amount, money.currency, account_id)
+        return Transfer(id=transfer_id, gateway=self.name)
+
+    def payout(self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Payout:
+        # Paid from the connected account's balance, not the platform's: nothing to record here.
+        return Payout(id=_derived("sbxpo", idempotency_key), status="paid", gateway=self.name)
+
+    def reverse_transfer(
+        self, transfer_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]
+    ) -> str:
+        reversal_id = _derived("sbxtrr", idempotency_key)
+        self._record("transfer_reversal", reversal_id, transfer_id, money.amount, money.currency, None)
+        return reversal_id
+
+    def balance_lines(self, start: datetime, end: datetime) -> list[BalanceLine]:
+        from chalicelib.adapters.payment_models import SandboxRecordItem
+
+        first, last = iso(start), iso(end)
+        lines = []
+        day = start.date()
+        while day <= end.date():
+            for item in SandboxRecordItem.gsi1.query(
+                f"SANDBOX#{day.isoformat()}", SandboxRecordItem.gsi1sk.between(first, last + "~")
+            ):
+                if first <= item.at < last:
+                    lines.append(
+                        BalanceLine(item.id, item.kind, int(item.amount), 0, item.currency, item.at, item.key, item.id)
+                    )
+            day += timedelta(days=1)
+        return lines
 
 
-def gateway() -> PaymentGateway:
-    name = get_settings().payments
+_installed: PaymentGateway | None = None
+
+
+def gateway(name: str | None = None) -> PaymentGateway:
+    """The configured gateway (`PAYMENTS`), or the one a payment or withdrawal was made with (`name`)."""
+    if _installed is not None and name in (None, _installed.name):
+        return _installed
+    name = name or get_settings().payments
     if name == "sandbox":
         return SandboxGateway()
-    raise RuntimeError(f"PAYMENTS={name} is not available yet; use sandbox")
+    if name == "stripe":
+        from chalicelib.adapters.stripe_gateway import default_gateway
+
+        return default_gateway()
+    raise RuntimeError(f"PAYMENTS={name} is not a gateway; use sandbox or stripe")
+
+
+def install(port: PaymentGateway | None) -> None:
+    """Replace the configured gateway (tests, scripts); `None` goes back to `PAYMENTS`."""
+    global _installed
+    _installed = port
+
+
+@contextmanager
+def using(port: PaymentGateway) -> Iterator[PaymentGateway]:
+    before = _installed
+    install(port)
+    try:
+        yield port
+    finally:
+        install(before)

@@ -16,6 +16,7 @@ from chalicelib.adapters.chat_models import (
     ThreadItem,
     ThreadRefItem,
 )
+from chalicelib.adapters.transactions import error_code
 
 MESSAGES_END = "MSG#~"  # sorts after every MSG#<ULID>
 
@@ -131,7 +132,7 @@ def mark_read(thread_id: str, profile_id: str, seq: int) -> bool:
             condition=MemberItem.pk.exists() & (MemberItem.read_seq < seq),
         )
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(exc) == "ConditionalCheckFailedException":
             return False
         raise
     return True

@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.table import connection
 from chalicelib.domain.errors import Conflict
+
+
+def error_code(exc: PynamoDBException) -> str | None:
+    """DynamoDB's error code behind a PynamoDB error, or None.
+
+    PynamoDB 6.1's `cause_response_code` raises AttributeError when the cause carries
+    `response = None` (a botocore read timeout or connection error): that would turn an outage
+    into a confusing crash instead of the retryable error it is.
+    """
+    response = getattr(exc.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
 
 
 @contextmanager
@@ -19,7 +33,7 @@ def transaction(conflict: str = "the resource changed meanwhile; reload and retr
             yield tx
     except TransactWriteError as exc:
         reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
-        if reasons or exc.cause_response_code in {"TransactionCanceledException", "TransactionConflictException"}:
+        if reasons or error_code(exc) in {"TransactionCanceledException", "TransactionConflictException"}:
             raise Conflict(conflict) from None
         raise
 
@@ -30,6 +44,6 @@ def conditional(conflict: str) -> Iterator[None]:
     try:
         yield
     except (PutError, UpdateError) as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if error_code(exc) == "ConditionalCheckFailedException":
             raise Conflict(conflict) from None
         raise

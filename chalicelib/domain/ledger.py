@@ -2,7 +2,14 @@
 
 A positive leg credits an account (its balance grows), a negative one debits it. Accounts
 that hold someone's money (wallets, escrow, payouts in flight) may never go negative;
-clearing accounts mirror the outside world (card networks, banks) and may.
+clearing accounts mirror the outside world (card networks, banks) and may, and so may
+`losses:platform`, where the platform absorbs card refunds it could not recover
+(docs/payments.md).
+
+A clearing account holds minus what the gateway holds for us: a card payment of 10.00
+debits `clearing:<gateway>` by 10.00 while the gateway's balance grows by 10.00. So the
+gateway's balance transactions for a period should equal minus the clearing entries of
+that period; `reconcile` lists where they do not.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.money import Money
 
 REVENUE = "revenue:platform"
+LOSSES = "losses:platform"
 
 
 def wallet(profile_id: str) -> str:
@@ -34,7 +42,7 @@ def payouts(profile_id: str) -> str:
 
 
 def may_go_negative(account: str) -> bool:
-    return account.startswith("clearing:")
+    return account.startswith("clearing:") or account == LOSSES
 
 
 @dataclass(frozen=True)
@@ -100,3 +108,80 @@ def split(contract_id: str, provider_id: str, customer_id: str, released: Money,
         Leg(REVENUE, fee, released.currency),
     ]
     return Posting("dispute_split", tuple(leg for leg in legs if leg.amount))
+
+
+# --- money through the payment gateway (docs/payments.md) ---------------------------------
+
+
+def card_deposit(profile_id: str, money: Money, gateway: str) -> Posting:
+    """A card payment that lands in the wallet: a deposit, or a milestone payment the milestone no longer needs."""
+    return deposit(profile_id, money, gateway)
+
+
+def payout_request(profile_id: str, money: Money) -> Posting:
+    """A withdrawal is requested: the money leaves the wallet for `payouts:` (in flight, shown as pending)."""
+    return transfer("withdrawal", wallet(profile_id), payouts(profile_id), money)
+
+
+def payout_paid(profile_id: str, money: Money, gateway: str) -> Posting:
+    """The bank received the payout: the money leaves our books."""
+    return transfer("payout", payouts(profile_id), clearing(gateway), money)
+
+
+def payout_returned(profile_id: str, money: Money, kind: str) -> Posting:
+    """A rejected withdrawal or a failed payout: the money goes back to the wallet."""
+    return transfer(kind, payouts(profile_id), wallet(profile_id), money)
+
+
+def card_refund(profile_id: str, covered: Money, uncovered: Money, gateway: str) -> Posting:
+    """Money goes back to the card: from the wallet as far as it holds it, the rest from the platform's losses."""
+    legs = [
+        Leg(wallet(profile_id), -covered.amount, covered.currency),
+        Leg(LOSSES, -uncovered.amount, uncovered.currency),
+        Leg(clearing(gateway), covered.amount + uncovered.amount, covered.currency),
+    ]
+    return Posting("card_refund", tuple(leg for leg in legs if leg.amount))
+
+
+def card_refund_undone(profile_id: str, money: Money, gateway: str) -> Posting:
+    """The gateway refused a refund we had booked: the wallet gets the money back."""
+    return transfer("card_refund_failed", clearing(gateway), wallet(profile_id), money)
+
+
+def split_refund(amount: int, wallet_holds: int) -> tuple[int, int]:
+    """(covered by the wallet, absorbed by the platform) for a refund of `amount`."""
+    covered = max(0, min(amount, wallet_holds))
+    return covered, amount - covered
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One gateway object whose money our clearing account and the gateway see differently."""
+
+    key: str
+    currency: str
+    ledger: int  # what our clearing entries say the gateway should have moved (minus their sum)
+    gateway: int  # what the gateway's balance transactions moved (gross, before fees)
+
+    @property
+    def delta(self) -> int:
+        return self.gateway - self.ledger
+
+    @property
+    def note(self) -> str:
+        if self.ledger == 0:
+            return "only at the gateway"
+        if self.gateway == 0:
+            return "only in the ledger"
+        return "amounts differ"
+
+
+def reconcile(ledger_side: dict[tuple[str, str], int], gateway_side: dict[tuple[str, str], int]) -> list[Difference]:
+    """Compare per (gateway object key, currency); both sides in the gateway's sign (money in is positive)."""
+    keys = sorted(set(ledger_side) | set(gateway_side))
+    differences = []
+    for key, currency in keys:
+        ours, theirs = ledger_side.get((key, currency), 0), gateway_side.get((key, currency), 0)
+        if ours != theirs:
+            differences.append(Difference(key, currency, ours, theirs))
+    return differences

@@ -23,11 +23,9 @@ def verification_queue(call: Call) -> dict[str, Any]:
     if (call.query("status") or "pending") != "pending":
         raise ValidationFailed("only status=pending is queued", [{"field": "status", "message": "pending"}])
     page = profiles_repo.pending_verifications(call.limit(), call.query("cursor"))
+    documents = profiles.pending_documents(page.items)
     return views.page(
-        [
-            views.profile(p) | {"submittedAt": p.submitted_at, "documents": profiles.pending_documents(p)}
-            for p in page.items
-        ],
+        [views.profile(p) | {"submittedAt": p.submitted_at, "documents": documents[p.id]} for p in page.items],
         page.next_cursor,
     )
 

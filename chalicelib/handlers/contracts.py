@@ -56,10 +56,12 @@ def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:
 
 @endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", body="Fund", money=True)
 def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
-    """Hold the milestone's amount in escrow, from the wallet or by card."""
+    """Hold the milestone's amount in escrow, from the wallet or by card (Stripe: 202 with the payment to
+    confirm; the milestone is funded when the payment webhook arrives)."""
+    from chalicelib.handlers import payments
     from chalicelib.services import escrow
 
-    return _milestone(contract_id, escrow.fund(call.actor, contract_id, milestone_id, call.body.source))
+    return payments.funding(contract_id, escrow.fund_milestone(call.actor, contract_id, milestone_id, call.body.source))
 
 
 @endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", body="Submit")

@@ -23,6 +23,8 @@ log = Logger(service="tasklane")  # JSON lines; POWERTOOLS_SERVICE_NAME override
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://tasklane.dev/problems/"
 MAX_BODY = 256 * 1024
+# A handler's dict carrying this key asks for another success status (202: work continues elsewhere).
+STATUS_KEY = "__status__"
 
 
 @dataclass
@@ -164,13 +166,7 @@ def endpoint(
                 log.exception("unhandled error")
                 response = problem(500, "internal", "Internal error", f"something went wrong; quote {request_id}")
             else:
-                response = (
-                    result
-                    if isinstance(result, Response)
-                    else Response(
-                        body=json.dumps(result), status_code=status, headers={"Content-Type": "application/json"}
-                    )
-                )
+                response = result if isinstance(result, Response) else _render(result, status)
             response.headers["X-Request-Id"] = request_id
             return response
 
@@ -180,6 +176,13 @@ def endpoint(
         return fn
 
     return decorate
+
+
+def _render(result: Any, status: int) -> Response:
+    if isinstance(result, dict) and STATUS_KEY in result:
+        result = dict(result)
+        status = int(result.pop(STATUS_KEY))
+    return Response(body=json.dumps(result), status_code=status, headers={"Content-Type": "application/json"})
 
 
 def _once(call: Call, key: str, run: Callable[[], Any]) -> Any:

@@ -31,10 +31,12 @@ def ledger(call: Call) -> dict[str, Any]:
 
 @endpoint(bp, "/me/deposits", "POST", body="Deposit", status=201, money=True)
 def deposit(call: Call) -> dict[str, Any]:
-    """Top up the wallet by card (the sandbox gateway completes at once)."""
+    """Top up the wallet by card: the sandbox completes at once (201); Stripe answers 202 with the payment to
+    confirm, and the wallet is credited by its webhook."""
+    from chalicelib.handlers import payments
     from chalicelib.services import wallet
 
-    return wallet.deposit(call.actor, call.body.amount.domain())
+    return payments.deposit(wallet.deposit(call.actor, call.body.amount.domain()))
 
 
 @endpoint(bp, "/me/notifications", "GET", query=("cursor", "limit"))

@@ -9,9 +9,10 @@ workflow's callback token if the matching wait has parked one beside the milesto
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import contracts_repo, events, ledger_repo, tasks_repo, workflow
 from chalicelib.adapters import files as file_store
@@ -31,8 +32,16 @@ from chalicelib.services.contracts import audit, load
 from chalicelib.services.identity import Actor
 from chalicelib.settings import get_settings
 
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.adapters.payment_models import PaymentItem
+
 log = logging.getLogger(__name__)
 SYSTEM = "system:review-window"
+
+# Something else to write in a command's transaction; gets the posting id (None without a posting).
+Write = Callable[["TransactWrite", str | None], None]
 
 
 @dataclass
@@ -47,6 +56,19 @@ class Change:
     posting: ledger.Posting | None = None
     event_type: str | None = None
     event_data: dict[str, Any] | None = None
+    writes: list[Write] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Funding:
+    """What `fund` did: the milestone, and the card payment still to complete (Stripe) if there is one."""
+
+    milestone: MilestoneItem
+    payment: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.milestone.status == MilestoneStatus.PENDING.value and self.payment is not None
 
 
 def _find(milestones: list[MilestoneItem], milestone_id: str) -> MilestoneItem:
@@ -63,21 +85,33 @@ def _money(milestone: MilestoneItem) -> Money:
 def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneItem:
     at = iso()
     contract, milestone = change.contract, change.milestone
-    milestone.status = change.steps[-1][1].value
+    before = milestone.status
+    if change.steps:
+        milestone.status = change.steps[-1][1].value
     milestone.updated_at = at
     contract.updated_at = at
     audits = [
         audit(contract.id, change.actor, change.action, f"milestone {milestone.id}", at, from_status=a, to_status=b)
         for a, b in change.steps
+    ] or [
+        audit(
+            contract.id,
+            change.actor,
+            change.action,
+            f"milestone {milestone.id}",
+            at,
+            from_status=before,
+            to_status=before,
+        )
     ]
     task = None
     statuses = {m.id: (milestone.status if m.id == milestone.id else m.status) for m in all_milestones}
-    if all(MilestoneStatus(s) in SETTLED for s in statuses.values()):
-        before = contract.status
+    if change.steps and all(MilestoneStatus(s) in SETTLED for s in statuses.values()):
+        contract_before = contract.status
         contract.status = CONTRACT.next(ContractStatus(contract.status), "complete").value
         contract.completed_at = at
         audits.append(
-            audit(contract.id, "system", "complete", "contract", at, from_status=before, to_status="completed")
+            audit(contract.id, "system", "complete", "contract", at, from_status=contract_before, to_status="completed")
         )
         task = tasks_repo.get(contract.task_id)
         if task is not None and TASK.allows(TaskStatus(task.status), "complete"):
@@ -107,8 +141,9 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
             tx.save(task)
         for item in audits:
             tx.save(item)
+        posting_id = None
         if change.posting is not None:
-            ledger_repo.add_posting(tx, change.posting, at, contract.id, milestone.id)
+            posting_id = ledger_repo.add_posting(tx, change.posting, at, contract.id, milestone.id)
             tx.save(
                 audit(
                     contract.id,
@@ -122,6 +157,8 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
                     ],
                 )
             )
+        for write in change.writes:
+            write(tx, posting_id)
         for event in evts:
             events.stage(tx, event, at)
     events.publish(evts)
@@ -167,6 +204,11 @@ def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
 
 
 def fund(actor: Actor, contract_id: str, milestone_id: str, source: str) -> MilestoneItem:
+    """Fund a milestone; with a gateway that settles later (Stripe) a card funding leaves it `pending`."""
+    return fund_milestone(actor, contract_id, milestone_id, source).milestone
+
+
+def fund_milestone(actor: Actor, contract_id: str, milestone_id: str, source: str) -> Funding:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role != "customer":
@@ -175,21 +217,16 @@ def fund(actor: Actor, contract_id: str, milestone_id: str, source: str) -> Mile
     milestone = _find(milestones, milestone_id)
     steps = path(MilestoneStatus(milestone.status), "fund")
     money = _money(milestone)
-    if source == "wallet":
-        available = ledger_repo.balance(ledger.wallet(contract.customer_id), money.currency)
-        if available < money.amount:
-            raise BusinessRuleViolated(
-                f"your wallet holds {available} {money.currency} minor units; the milestone needs {money.amount}",
-                [{"field": "source", "message": "insufficient funds"}],
-            )
-        posting = ledger.fund_from_wallet(contract.customer_id, contract.id, money)
-    elif source == "card":
-        charge = gateway().charge(money, f"{contract.id}/{milestone.id}", f"fund-{milestone.id}")
-        if charge.status != "succeeded":
-            raise BusinessRuleViolated("the card payment did not complete")
-        posting = ledger.fund_from_card(contract.id, money, charge.gateway)
-    else:
+    if source == "card":
+        return _fund_by_card(contract, milestones, milestone, money, str(actor.profile_id))
+    if source != "wallet":
         raise ValidationFailed("source must be wallet or card", [{"field": "source", "message": "wallet|card"}])
+    available = ledger_repo.balance(ledger.wallet(contract.customer_id), money.currency)
+    if available < money.amount:
+        raise BusinessRuleViolated(
+            f"your wallet holds {available} {money.currency} minor units; the milestone needs {money.amount}",
+            [{"field": "source", "message": "insufficient funds"}],
+        )
     milestone.funding_source = source
     contract.funded_total = int(contract.funded_total) + money.amount
     result = _commit(
@@ -199,14 +236,142 @@ def fund(actor: Actor, contract_id: str, milestone_id: str, source: str) -> Mile
             str(actor.profile_id),
             "fund",
             steps,
-            posting,
+            ledger.fund_from_wallet(contract.customer_id, contract.id, money),
             "MilestoneFunded",
             {"amount": money.to_json(), "source": source},
         ),
         milestones,
     )
     workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
+    return Funding(result)
+
+
+def _fund_by_card(
+    contract: ContractItem, milestones: list[MilestoneItem], milestone: MilestoneItem, money: Money, actor: str
+) -> Funding:
+    """A gateway that settles at once (sandbox) funds now; Stripe gets a PaymentIntent and funds on its webhook."""
+    from chalicelib.services import payments
+
+    port = gateway()
+    if not port.settles_at_once:
+        return Funding(milestone, payments.open_milestone_payment(port, contract, milestone, money))
+    charge = port.charge(
+        money,
+        f"{contract.id}/{milestone.id}",
+        f"fund-{milestone.id}",
+        metadata=payments.milestone_metadata(contract, milestone),
+        transfer_group=contract.id,
+    )
+    if charge.status != "succeeded":
+        raise BusinessRuleViolated("the card payment did not complete")
+    payment = payments.new_payment(charge, "milestone", contract.customer_id, money, contract, milestone)
+    funded = commit_card_payment(payment, money, actor, [], (contract, milestones))
+    if funded is None:
+        raise Conflict("the milestone changed meanwhile; reload and retry")
+    return Funding(funded)
+
+
+def commit_card_payment(
+    payment: PaymentItem,
+    received: Money,
+    actor: str,
+    writes: list[Write],
+    loaded: tuple[ContractItem, list[MilestoneItem]] | None = None,
+) -> MilestoneItem | None:
+    """A card payment for a milestone succeeded: the escrow takes it and the milestone is `funded`, once.
+
+    The one commit path for card funding: the sandbox calls it at once, the Stripe webhook when
+    `payment_intent.succeeded` arrives. The payment item (version-checked), the clearing reference and
+    `writes` (e.g. the webhook event record) commit in the same transaction as the milestone, so a
+    replayed or concurrent delivery loses the race and changes nothing. Returns None, writing nothing,
+    when the milestone no longer waits for this money (the caller credits the wallet instead).
+    """
+    from chalicelib.services import payments
+
+    contract, milestones = loaded if loaded is not None else _load_for_payment(payment)
+    milestone = next((m for m in milestones if m.id == payment.milestone_id), None)
+    if contract is None or milestone is None or milestone.status != MilestoneStatus.PENDING.value:
+        return None
+    if received != _money(milestone) or contract.status != ContractStatus.ACTIVE.value:
+        return None
+    steps = path(MilestoneStatus.PENDING, "fund")
+    milestone.funding_source = "card"
+    contract.funded_total = int(contract.funded_total) + received.amount
+    payments.settled(payment, received, ledger.escrow(contract.id))
+    result = _commit(
+        Change(
+            contract,
+            milestone,
+            actor,
+            "fund",
+            steps,
+            ledger.fund_from_card(contract.id, received, payment.gateway),
+            "MilestoneFunded",
+            {"amount": received.to_json(), "source": "card", "paymentId": payment.id},
+            [payments.save_payment(payment), payments.clearing_ref(payment.gateway, payment.id, "fund"), *writes],
+        ),
+        milestones,
+    )
+    workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
     return result
+
+
+def _load_for_payment(payment: PaymentItem) -> tuple[ContractItem | None, list[MilestoneItem]]:
+    if not payment.contract_id:
+        return None, []
+    return contracts_repo.get(payment.contract_id), contracts_repo.milestones(payment.contract_id)
+
+
+def freeze_for_card_dispute(payment: PaymentItem, info: dict[str, Any], actor: str, writes: list[Write]) -> str:
+    """`charge.dispute.created` on a milestone's card payment: freeze its escrow and open a dispute for admins.
+
+    Under review, the milestone is disputed at once (the admin splits it as any dispute). Funded or
+    sent back for revision, it is marked frozen and listed with the open disputes; its next submission
+    goes straight to `disputed`, so the money can only move by an admin's resolution. Released or
+    resolved money is gone from the escrow: returns without a change (the caller records it for admins).
+    """
+    contract, milestones = _load_for_payment(payment)
+    milestone = next((m for m in milestones if m.id == payment.milestone_id), None)
+    if contract is None or milestone is None:
+        return "no milestone"
+    status = MilestoneStatus(milestone.status)
+    at = iso()
+    dispute = {
+        "openedBy": "cardholder",
+        "byId": None,
+        "reason": f"card dispute {info.get('id')}: {info.get('reason') or 'no reason given'}",
+        "at": at,
+        "frozen": True,
+        "cardDispute": info,
+    }
+    data = {"reason": dispute["reason"], "openedBy": "cardholder", "amount": _money(milestone).to_json()}
+    event_type: str | None = "DisputeOpened"
+    if status == MilestoneStatus.UNDER_REVIEW:
+        steps = path(status, "dispute")
+        outcome = "milestone disputed"
+    elif status in (MilestoneStatus.FUNDED, MilestoneStatus.REVISION_REQUESTED):
+        steps = []
+        outcome = "escrow frozen"
+    elif status == MilestoneStatus.DISPUTED:
+        dispute = (milestone.dispute or {}) | {"frozen": True, "cardDispute": info}
+        steps = []
+        outcome = "already disputed"
+        event_type = None
+    else:
+        return f"not frozen: milestone {status.value}"
+    milestone.dispute = dispute
+    if status != MilestoneStatus.DISPUTED:
+        milestone.gsi1pk = "DISPUTES#open"
+        milestone.gsi1sk = f"{at}#{milestone.id}"
+    milestone.review_deadline = None if status == MilestoneStatus.UNDER_REVIEW else milestone.review_deadline
+    _commit(Change(contract, milestone, actor, "card_dispute", steps, None, event_type, data, writes), milestones)
+    if steps:
+        _answer_wait(contract.id, milestone.id, "decision", "disputed")
+    return outcome
+
+
+def _frozen(milestone: MilestoneItem) -> bool:
+    return bool(milestone.dispute and milestone.dispute.get("frozen"))
 
 
 def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[str], note: str | None) -> MilestoneItem:
@@ -215,7 +380,8 @@ def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[s
     if role != "provider":
         raise Forbidden("only the provider submits work")
     milestone = _find(milestones, milestone_id)
-    steps = path(MilestoneStatus(milestone.status), "submit", "review")
+    is_frozen = _frozen(milestone)  # a card dispute froze the escrow: the work goes to the admins, not the customer
+    steps = path(MilestoneStatus(milestone.status), "submit", "review", *(("dispute",) if is_frozen else ()))
     used = {f["uploadId"] for s in milestone.submissions or [] for f in s["files"]}
     files = []
     for upload_id in dict.fromkeys(upload_ids):
@@ -237,7 +403,7 @@ def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[s
     at = now()
     deadline = at + timedelta(seconds=get_settings().review_window_seconds)
     milestone.submissions = [*(milestone.submissions or []), {"files": files, "note": note, "at": iso(at)}]
-    milestone.review_deadline = iso(deadline)
+    milestone.review_deadline = None if is_frozen else iso(deadline)
     result = _commit(
         Change(
             contract,
@@ -388,6 +554,12 @@ def resolve(
     escrowed = _money(milestone)
     if release.currency != escrowed.currency or refund.currency != escrowed.currency:
         raise BusinessRuleViolated(f"the escrow is in {escrowed.currency}")
+    negative = [name for name, part in (("releaseAmount", release), ("refundAmount", refund)) if part.amount < 0]
+    if negative:
+        raise BusinessRuleViolated(
+            "a split only divides the escrowed money: neither part may be negative",
+            [{"field": name, "message": "must not be negative"} for name in negative],
+        )
     if release.amount + refund.amount != escrowed.amount:
         raise BusinessRuleViolated(
             f"releaseAmount + refundAmount must equal the escrowed {escrowed.amount}",

@@ -8,6 +8,7 @@ from pynamodb.exceptions import PutError
 
 from chalicelib.adapters import paging
 from chalicelib.adapters.table import NotificationItem
+from chalicelib.adapters.transactions import error_code
 from chalicelib.services.identity import Actor
 
 TITLES = {
@@ -48,7 +49,7 @@ def deliver(detail_type: str, detail: dict[str, Any]) -> int:
             item.save(condition=NotificationItem.pk.does_not_exist())
             written += 1
         except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
     return written
 

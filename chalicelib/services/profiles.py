@@ -94,10 +94,13 @@ def decide_verification(actor: Actor, profile_id: str, action: str, reason: str 
     return profile
 
 
-def pending_documents(profile: ProfileItem) -> list[dict[str, str]]:
-    """Short-lived links to the documents an admin checks."""
-    found = uploads_repo.batch(profile.documents)
-    return [
-        {"uploadId": upload.id, "filename": upload.filename, "url": uploads.download_url(upload)}
-        for upload in (found[i] for i in profile.documents if i in found)
-    ]
+def pending_documents(profiles: list[ProfileItem]) -> dict[str, list[dict[str, str]]]:
+    """Short-lived links to the documents an admin checks, per profile id: one BatchGetItem for the whole page."""
+    found = uploads_repo.batch(i for profile in profiles for i in profile.documents or [])
+    return {
+        profile.id: [
+            {"uploadId": upload.id, "filename": upload.filename, "url": uploads.download_url(upload)}
+            for upload in (found[i] for i in profile.documents or [] if i in found)
+        ]
+        for profile in profiles
+    }

@@ -1,16 +1,23 @@
-"""Wallets, the ledger view, deposits through the payment port."""
+"""Wallets, the ledger view, deposits through the payment port.
+
+`available` is the wallet's balance. `pending` is money on its way: withdrawals in flight
+(`payouts:<profileId>`) and card payments that are processing but not yet captured.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.payment_models import PaymentItem
 from chalicelib.adapters.payments import gateway
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated
 from chalicelib.domain.money import Money
+from chalicelib.services import payments
 from chalicelib.services.identity import Actor
 
 
@@ -18,6 +25,8 @@ def wallet(actor: Actor) -> dict[str, Any]:
     profile = actor.require_profile()
     available = {b.currency: int(b.balance) for b in ledger_repo.balances(ledger.wallet(profile.id))}
     pending = {b.currency: int(b.balance) for b in ledger_repo.balances(ledger.payouts(profile.id))}
+    for currency, amount in payments.pending_payments(profile.id).items():
+        pending[currency] = pending.get(currency, 0) + amount
     currencies = sorted(set(available) | set(pending))
     return {
         "balances": [
@@ -37,19 +46,61 @@ def entries(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
 
 
 def deposit(actor: Actor, money: Money) -> dict[str, Any]:
+    """Top up the wallet by card. The sandbox settles at once (`succeeded`); Stripe answers `requires_payment`
+    with the PaymentIntent's client secret, and the wallet is credited when its webhook confirms it.
+    """
     actor.require_writable()
     profile = actor.require_profile()
     port = gateway()
-    charge = port.charge(money, f"deposit/{profile.id}", f"deposit-{profile.id}-{iso()}")
+    if not port.settles_at_once:
+        opened = payments.open_deposit(port, profile.id, money)
+        return opened | {"postingId": None, "at": opened["createdAt"]}
+    deposit_id = new_id()
+    charge = port.charge(
+        money,
+        f"deposit/{profile.id}",
+        f"deposit-{deposit_id}",
+        metadata={"purpose": "deposit", "profileId": profile.id, "depositId": deposit_id},
+    )
     if charge.status != "succeeded":
         raise BusinessRuleViolated("the card payment did not complete")
+    payment = payments.new_payment(charge, "deposit", profile.id, money, reference=f"deposit:{deposit_id}")
+    posting_id, at = credit_card_payment(payment, money, str(profile.id), [])
+    return {"id": charge.id, "postingId": posting_id, "status": "succeeded", "amount": money.to_json(), "at": at}
+
+
+def credit_card_payment(
+    payment: PaymentItem, received: Money, actor: str, writes: list[payments.Write]
+) -> tuple[str, str]:
+    """A card payment lands in the payer's wallet: a deposit, or a milestone payment the milestone no longer needs.
+
+    The payment (version-checked), the posting, its clearing reference and `writes` commit together, once.
+    """
     at = iso()
+    account = ledger.wallet(payment.profile_id)
+    payments.settled(payment, received, account)
     event = events.Event(
         "DepositSucceeded",
-        {"profileId": profile.id, "amount": money.to_json(), "paymentId": charge.id, "recipients": [profile.id]},
+        {
+            "profileId": payment.profile_id,
+            "amount": received.to_json(),
+            "paymentId": payment.id,
+            "purpose": payment.purpose,
+            "recipients": [payment.profile_id],
+        },
     )
     with transaction("the deposit could not be recorded; retry") as tx:
-        posting_id = ledger_repo.add_posting(tx, ledger.deposit(profile.id, money, charge.gateway), at)
+        payments.save_payment(payment)(tx, None)
+        posting_id = ledger_repo.add_posting(
+            tx,
+            ledger.card_deposit(payment.profile_id, received, payment.gateway),
+            at,
+            payment.contract_id,
+            payment.milestone_id,
+        )
+        payments.clearing_ref(payment.gateway, payment.id, "deposit")(tx, posting_id)
+        for write in writes:
+            write(tx, posting_id)
         events.stage(tx, event, at)
     events.publish([event])
-    return {"id": charge.id, "postingId": posting_id, "status": "succeeded", "amount": money.to_json(), "at": at}
+    return posting_id, at

@@ -1,0 +1,391 @@
+"""Withdrawals: a provider asks, an admin approves, the payout job pays through the gateway.
+
+requested (wallet → payouts in flight) → approved (admin; `WithdrawalApproved` goes through
+EventBridge to the `tasklane-payouts` queue) → the payout job transfers to the provider's payout
+account and pays it out → paid (`payout.paid`, or at once in the sandbox) | failed (`payout.failed`,
+a refused transfer or payout: the money is back in the wallet, once). requested → rejected (admin)
+also gives the money back. Each move is version-checked in one transaction with its posting.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.payment_models import ConnectAccountItem, WithdrawalItem
+from chalicelib.adapters.payments import GatewayUnavailable, PaymentRefused, gateway
+from chalicelib.adapters.table import EntryItem
+from chalicelib.adapters.transactions import error_code, transaction
+from chalicelib.domain import ledger
+from chalicelib.domain.accounts import Role
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound, ValidationFailed
+from chalicelib.domain.money import Money
+from chalicelib.domain.withdrawals import (
+    FINAL,
+    QUEUES,
+    RETURNS_MONEY,
+    WITHDRAWAL,
+    WithdrawalStatus,
+    check_withdrawal,
+)
+from chalicelib.services.identity import Actor
+from chalicelib.services.payments import Write, clearing_ref
+
+log = logging.getLogger(__name__)
+RECENT = 10  # deposits and incoming payments shown beside each queued withdrawal
+INCOMING = frozenset({"release", "dispute_split"})
+
+
+def key(withdrawal_id: str) -> str:
+    return f"WITHDRAWAL#{withdrawal_id}"
+
+
+def get(withdrawal_id: str) -> WithdrawalItem | None:
+    try:
+        return WithdrawalItem.get(key(withdrawal_id), "WITHDRAWAL", consistent_read=True)
+    except WithdrawalItem.DoesNotExist:
+        return None
+
+
+def payout_account(profile_id: str) -> ConnectAccountItem | None:
+    try:
+        return ConnectAccountItem.get(f"PAYOUTACCT#{profile_id}", "ACCOUNT", consistent_read=True)
+    except ConnectAccountItem.DoesNotExist:
+        return None
+
+
+def _index(withdrawal: WithdrawalItem) -> None:
+    """The admin queue index holds a withdrawal only while it is requested or approved."""
+    if WithdrawalStatus(withdrawal.status) in QUEUES:
+        withdrawal.gsi1pk = f"WITHDRAWALS#{withdrawal.status}"
+        withdrawal.gsi1sk = f"{withdrawal.requested_at}#{withdrawal.id}"
+    else:
+        withdrawal.gsi1pk = None
+        withdrawal.gsi1sk = None
+
+
+def _event(kind: str, withdrawal: WithdrawalItem, **extra: Any) -> events.Event:
+    data = {
+        "withdrawalId": withdrawal.id,
+        "profileId": withdrawal.profile_id,
+        "status": withdrawal.status,
+        "amount": {"amount": int(withdrawal.amount), "currency": withdrawal.currency},
+        "recipients": [withdrawal.profile_id],
+    }
+    return events.Event(kind, data | extra)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def request(actor: Actor, money: Money) -> WithdrawalItem:
+    """POST /me/withdrawals: the provider's money goes from the wallet to payouts in flight, for an admin to approve."""
+    actor.require_writable()
+    profile = actor.require_verified(Role.PROVIDER)
+    account = payout_account(profile.id)
+    if account is None or not account.payouts_enabled:
+        raise BusinessRuleViolated(
+            "set up your payout account first (POST /me/payouts/onboarding) and finish the bank details there",
+            [{"field": "amount", "message": "no payout account that can receive payouts"}],
+        )
+    check_withdrawal(money, ledger_repo.balance(ledger.wallet(profile.id), money.currency))
+    at = iso()
+    withdrawal_id = new_id()
+    withdrawal = WithdrawalItem(
+        pk=key(withdrawal_id),
+        sk="WITHDRAWAL",
+        type="Withdrawal",
+        gsi2pk=f"PAYEE#{profile.id}",
+        gsi2sk=f"{at}#{withdrawal_id}",
+        id=withdrawal_id,
+        profile_id=profile.id,
+        display_name=profile.display_name,
+        email=profile.email,
+        amount=money.amount,
+        currency=money.currency,
+        status=WithdrawalStatus.REQUESTED.value,
+        gateway=account.gateway,
+        account_id=account.account_id,
+        history=[{"from": None, "to": "requested", "by": profile.id, "at": at}],
+        requested_at=at,
+        updated_at=at,
+    )
+    _index(withdrawal)
+    event = _event("WithdrawalRequested", withdrawal)
+    with transaction("your wallet changed meanwhile; reload and retry") as tx:
+        tx.save(withdrawal)
+        ledger_repo.add_posting(tx, ledger.payout_request(profile.id, money), at)
+        events.stage(tx, event, at)
+    events.publish([event])
+    return withdrawal
+
+
+def approve(actor: Actor, withdrawal_id: str) -> WithdrawalItem:
+    """Admin: approve; the `WithdrawalApproved` event queues the payout job."""
+    actor.require_admin()
+    withdrawal = _load(withdrawal_id)
+    target = WITHDRAWAL.next(WithdrawalStatus(withdrawal.status), "approve")
+    at = iso()
+    _move(withdrawal, target, f"admin:{actor.sub}", at)
+    withdrawal.decided_at = at
+    withdrawal.decided_by = actor.sub
+    event = _event("WithdrawalApproved", withdrawal, gateway=withdrawal.gateway)
+    with transaction("the withdrawal changed meanwhile; reload and retry") as tx:
+        tx.save(withdrawal)
+        events.stage(tx, event, at)
+    events.publish([event])
+    return withdrawal
+
+
+def reject(actor: Actor, withdrawal_id: str, reason: str) -> WithdrawalItem:
+    """Admin: reject with a reason; the money goes back to the wallet."""
+    actor.require_admin()
+    withdrawal = _load(withdrawal_id)
+    withdrawal.reason = reason
+    withdrawal.decided_by = actor.sub
+    return settle(withdrawal, "reject", f"admin:{actor.sub}", None, [])
+
+
+def settle(
+    withdrawal: WithdrawalItem, action: str, actor: str, failure: dict[str, Any] | None, writes: list[Write]
+) -> WithdrawalItem:
+    """pay, fail or reject: the final move with its posting, in one transaction with `writes`."""
+    target = WITHDRAWAL.next(WithdrawalStatus(withdrawal.status), action)
+    money = Money(int(withdrawal.amount), withdrawal.currency)
+    at = iso()
+    _move(withdrawal, target, actor, at)
+    withdrawal.settled_at = at
+    if action == "reject":
+        withdrawal.decided_at = at
+    if failure is not None:
+        withdrawal.failure = failure
+    if action in RETURNS_MONEY:
+        kind = "withdrawal_rejected" if action == "reject" else "payout_failed"
+        posting = ledger.payout_returned(withdrawal.profile_id, money, kind)
+    else:
+        posting = ledger.payout_paid(withdrawal.profile_id, money, withdrawal.gateway)
+    kinds = {"pay": "WithdrawalPaid", "fail": "WithdrawalFailed", "reject": "WithdrawalRejected"}
+    event = _event(kinds[action], withdrawal, reason=withdrawal.reason, failure=withdrawal.failure)
+    with transaction("the withdrawal changed meanwhile") as tx:
+        tx.save(withdrawal)
+        posting_id = ledger_repo.add_posting(tx, posting, at)
+        if action == "pay":
+            clearing_ref(withdrawal.gateway, str(withdrawal.transfer_id or withdrawal.payout_id), "payout")(
+                tx, posting_id
+            )
+        for write in writes:
+            write(tx, posting_id)
+        events.stage(tx, event, at)
+    events.publish([event])
+    return withdrawal
+
+
+def _move(withdrawal: WithdrawalItem, target: WithdrawalStatus, actor: str, at: str) -> None:
+    withdrawal.history = [
+        *(withdrawal.history or []),
+        {"from": withdrawal.status, "to": target.value, "by": actor, "at": at},
+    ]
+    withdrawal.status = target.value
+    withdrawal.updated_at = at
+    _index(withdrawal)
+
+
+def _load(withdrawal_id: str) -> WithdrawalItem:
+    withdrawal = get(withdrawal_id)
+    if withdrawal is None:
+        raise NotFound("no such withdrawal")
+    return withdrawal
+
+
+# --- the payout job -------------------------------------------------------------------------------
+
+
+def run_payout(withdrawal_id: str) -> str:
+    """The consumer of `tasklane-payouts`: transfer to the payout account, then pay out, idempotently.
+
+    Safe to run again for the same withdrawal (SQS delivers at least once): the transfer and the payout
+    carry idempotency keys from the withdrawal id and their ids are stored before the next step. A refusal
+    fails the withdrawal (money back in the wallet, once); an outage raises, so SQS delivers it again.
+    """
+    withdrawal = get(withdrawal_id)
+    if withdrawal is None:
+        return "unknown withdrawal"
+    if withdrawal.status != WithdrawalStatus.APPROVED.value:
+        return f"nothing to do: the withdrawal is {withdrawal.status}"
+    account = payout_account(withdrawal.profile_id)
+    if account is None or not account.payouts_enabled:
+        failure = {"code": "payouts_disabled", "message": "the payout account cannot receive payouts"}
+        return _fail(withdrawal, failure)
+    port = gateway(withdrawal.gateway)
+    money = Money(int(withdrawal.amount), withdrawal.currency)
+    metadata = {"withdrawalId": withdrawal.id, "profileId": withdrawal.profile_id}
+    try:
+        if not withdrawal.transfer_id:
+            transfer = port.transfer(
+                account.account_id,
+                money,
+                f"transfer-{withdrawal.id}",
+                metadata=metadata,
+                transfer_group=f"withdrawal-{withdrawal.id}",
+            )
+            withdrawal = _remember(withdrawal, transfer_id=transfer.id, account_id=account.account_id)
+        if withdrawal.status == WithdrawalStatus.APPROVED.value and not withdrawal.payout_id:
+            payout = port.payout(account.account_id, money, f"payout-{withdrawal.id}", metadata=metadata)
+            withdrawal = _remember(withdrawal, payout_id=payout.id)
+            if payout.status == "paid" and withdrawal.status == WithdrawalStatus.APPROVED.value:
+                settle(withdrawal, "pay", "system:payout-job", None, [])
+                return "paid"
+    except PaymentRefused as exc:
+        return _fail(withdrawal, {"code": "refused", "message": exc.detail, "errors": exc.errors})
+    if withdrawal.status != WithdrawalStatus.APPROVED.value:
+        return f"settled meanwhile: {withdrawal.status}"
+    return "payout sent; waiting for payout.paid"
+
+
+def _fail(withdrawal: WithdrawalItem, failure: dict[str, Any]) -> str:
+    for _ in range(5):
+        if WithdrawalStatus(withdrawal.status) in FINAL:
+            return f"settled meanwhile: {withdrawal.status}"
+        reverse_transfer(withdrawal)
+        try:
+            settle(withdrawal, "fail", "system:payout-job", failure, [])
+            return "failed: money back in the wallet"
+        except Conflict:
+            withdrawal = _load(withdrawal.id)
+    raise Conflict("the withdrawal kept changing; the job will run again")
+
+
+def reverse_transfer(withdrawal: WithdrawalItem) -> None:
+    """Bring a transfer back from the payout account (after a failed payout), once; sets `reversal_id` in memory."""
+    if not withdrawal.transfer_id or withdrawal.reversal_id:
+        return
+    port = gateway(withdrawal.gateway)
+    money = Money(int(withdrawal.amount), withdrawal.currency)
+    try:
+        withdrawal.reversal_id = port.reverse_transfer(
+            withdrawal.transfer_id, money, f"reverse-{withdrawal.id}", metadata={"withdrawalId": withdrawal.id}
+        )
+    except PaymentRefused as exc:  # already reversed (e.g. from the dashboard): nothing left to bring back
+        log.warning("reversing %s refused: %s", withdrawal.transfer_id, exc.detail)
+
+
+def _remember(withdrawal: WithdrawalItem, **values: str) -> WithdrawalItem:
+    """Store gateway ids on the withdrawal (version-checked); if it moved meanwhile, continue from the stored one."""
+    for _ in range(5):
+        for name, value in values.items():
+            if getattr(withdrawal, name) in (None, ""):
+                setattr(withdrawal, name, value)
+        withdrawal.updated_at = iso()
+        try:
+            withdrawal.save()
+            return withdrawal
+        except PutError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise GatewayUnavailable("could not store the payout's progress; the job will run again") from None
+            withdrawal = _load(withdrawal.id)
+    raise Conflict("the withdrawal kept changing; the job will run again")
+
+
+# --- reads ----------------------------------------------------------------------------------------
+
+
+def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    profile = actor.require_profile()
+    partition = f"PAYEE#{profile.id}"
+    return paging.collect(
+        lambda start: WithdrawalItem.gsi2.query(
+            partition, scan_index_forward=False, last_evaluated_key=start, page_size=limit
+        ),
+        limit,
+        cursor,
+        ("gsi2pk", partition),
+    )
+
+
+def queue(actor: Actor, status: str | None, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """Admin: withdrawals in a queue (`requested` by default), oldest first."""
+    actor.require_admin()
+    status = status or WithdrawalStatus.REQUESTED.value
+    if status not in {s.value for s in QUEUES}:
+        raise ValidationFailed(
+            "status must be requested or approved", [{"field": "status", "message": "requested|approved"}]
+        )
+    partition = f"WITHDRAWALS#{status}"
+    return paging.collect(
+        lambda start: WithdrawalItem.gsi1.query(
+            partition, scan_index_forward=True, last_evaluated_key=start, page_size=limit
+        ),
+        limit,
+        cursor,
+        ("gsi1pk", partition),
+    )
+
+
+def recent_money(profile_id: str) -> dict[str, list[EntryItem]]:
+    """Where the wallet's money came from lately: card deposits and payments received, newest first."""
+    deposits: list[EntryItem] = []
+    incoming: list[EntryItem] = []
+    for entry in EntryItem.query(
+        ledger_repo.key(ledger.wallet(profile_id)),
+        EntryItem.sk.startswith("ENTRY#"),
+        scan_index_forward=False,
+        limit=100,
+    ):
+        if int(entry.amount) <= 0:
+            continue
+        if entry.kind == "deposit" and len(deposits) < RECENT:
+            deposits.append(entry)
+        elif entry.kind in INCOMING and len(incoming) < RECENT:
+            incoming.append(entry)
+        if len(deposits) >= RECENT and len(incoming) >= RECENT:
+            break
+    return {"deposits": deposits, "incoming": incoming}
+
+
+# --- payout accounts --------------------------------------------------------------------------------
+
+
+def onboarding(actor: Actor) -> dict[str, Any]:
+    """POST /me/payouts/onboarding: the provider's payout account (created once) and a fresh onboarding link."""
+    actor.require_writable()
+    profile = actor.require_role(Role.PROVIDER)
+    account = payout_account(profile.id)
+    if account is None:
+        port = gateway()
+        created = port.create_account(profile.id, profile.email, f"connect-{profile.id}")
+        at = iso()
+        account = ConnectAccountItem(
+            pk=f"PAYOUTACCT#{profile.id}",
+            sk="ACCOUNT",
+            type="PayoutAccount",
+            gsi1pk=f"GATEWAYACCT#{created.id}",
+            gsi1sk="ACCOUNT",
+            profile_id=profile.id,
+            account_id=created.id,
+            gateway=port.name,
+            payouts_enabled=created.payouts_enabled,
+            charges_enabled=created.charges_enabled,
+            details_submitted=created.details_submitted,
+            created_at=at,
+            updated_at=at,
+        )
+        try:
+            account.save()  # new: conditional on no version yet
+        except PutError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            account = payout_account(profile.id) or account  # a concurrent call created it (same key, same account)
+    link = gateway(account.gateway).onboarding_link(account.account_id)
+    return {
+        "accountId": account.account_id,
+        "gateway": account.gateway,
+        "payoutsEnabled": bool(account.payouts_enabled),
+        "detailsSubmitted": bool(account.details_submitted),
+        "url": link.url,
+        "expiresAt": link.expires_at,
+    }

@@ -1,0 +1,439 @@
+"""Ledger invariants under random command sequences (hypothesis stateful testing against moto server).
+
+Each example builds 2-3 active contracts (market.active_contract) and then, step by step, issues one
+of the commands that is plausible in the current state: a deposit, funding from the wallet or by card,
+a submission, an acceptance, a revision request, a dispute, an admin split; and now and then one the
+state must refuse (wrong actor, wrong state, a replay, a split that does not add up, an empty wallet),
+which must raise the expected DomainError and change nothing. After every step the invariants are
+read back from DynamoDB:
+
+(a) every posting's legs sum to zero; the balances of the accounts this example touches sum to zero
+    (the shared `revenue:platform` and `clearing:sandbox` counted by their change since the example
+    began); each account's balance moved exactly as the entries written to it say;
+(b) no wallet or escrow balance is negative;
+(c) each contract's escrow balance equals funded_total - released_total - refunded_total.
+
+A model of the expected balances, totals and statuses is kept alongside and compared too. The
+workflow is not pumped: the service commands are authoritative for the ledger.
+
+Every step costs real transactions on moto (whose TransactWriteItems deep-copies the whole table),
+so the example count is small and shrinking is off: a failure prints its full step sequence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from chalicelib.adapters import contracts_repo, ledger_repo
+from chalicelib.adapters.table import BalanceItem, ContractItem, EntryItem
+from chalicelib.domain import ledger
+from chalicelib.domain.commission import commission
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict, DomainError, Forbidden
+from chalicelib.domain.money import Money
+from chalicelib.services import escrow, wallet
+from chalicelib.services.identity import Actor
+from tests.integration.market import ADMIN, active_contract, put_file
+
+EUR = "EUR"
+CLEARING = ledger.clearing("sandbox")
+SHARED = (ledger.REVENUE, CLEARING)
+
+amounts = st.lists(st.integers(min_value=1, max_value=60000), min_size=1, max_size=2).map(tuple)
+deposits = st.integers(min_value=0, max_value=120000)
+
+
+@dataclass
+class Milestone:
+    id: str
+    amount: int
+    status: str = "pending"
+
+
+@dataclass
+class Deal:
+    customer: Actor = field(repr=False)
+    provider: Actor = field(repr=False)
+    contract_id: str
+    bps: int
+    milestones: list[Milestone]
+    funded: int = 0
+    released: int = 0
+    refunded: int = 0
+    spare_upload: str | None = None
+
+    @property
+    def customer_wallet(self) -> str:
+        return ledger.wallet(self.customer.profile_id or "")
+
+    @property
+    def provider_wallet(self) -> str:
+        return ledger.wallet(self.provider.profile_id or "")
+
+    @property
+    def escrow(self) -> str:
+        return ledger.escrow(self.contract_id)
+
+    @property
+    def completed(self) -> bool:
+        return all(m.status in ("released", "resolved") for m in self.milestones)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints draws with this: no profiles
+        printer.text(repr(self))
+
+
+@dataclass(frozen=True)
+class Contract:
+    status: str
+    version: int
+    funded: int
+    released: int
+    refunded: int
+    milestones: tuple[tuple[str, str, int], ...]  # (id, status, version)
+
+
+@dataclass(frozen=True)
+class State:
+    """Everything the invariants look at, read from DynamoDB."""
+
+    balances: dict[str, int]  # account -> EUR balance
+    entries: dict[str, tuple[EntryItem, ...]]  # account -> its entries (the shared ones: since the start)
+    contracts: dict[str, Contract]
+
+    def fingerprint(self) -> Any:
+        entries = {account: sorted(e.sk for e in items) for account, items in self.entries.items()}
+        return self.balances, entries, self.contracts
+
+
+def _entries(account: str, after: str | None) -> tuple[EntryItem, ...]:
+    condition = EntryItem.sk.startswith("ENTRY#") if after is None else EntryItem.sk > after
+    found = EntryItem.query(ledger_repo.key(account), condition, consistent_read=True)
+    return tuple(e for e in found if e.sk.startswith("ENTRY#"))
+
+
+def _balances(accounts: list[str]) -> dict[str, int]:
+    found = BalanceItem.batch_get([(ledger_repo.key(a), f"BALANCE#{EUR}") for a in accounts], consistent_read=True)
+    held = {b.account: int(b.balance) for b in found}
+    return {account: held.get(account, 0) for account in accounts}
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.deals: list[Deal] = []
+        self.expected: dict[str, int] = defaultdict(int)  # own accounts: balance; shared: change since start
+        # The shared accounts as the example found them. Entry keys are ULIDs, so the entries written
+        # since then are those sorting after the newest one seen at the start (nothing else writes
+        # while a test runs): each step's read stays small however much the session has posted.
+        self.start: dict[str, int] = {}
+        self.since: dict[str, str] = {}
+        # The state the last invariant check read. Nothing writes between steps (the workflow is
+        # not pumped), so it is also the state the next step starts from.
+        self.last: State | None = None
+        self.steps = 0
+        self.last_illegal = 0
+
+    # --- building -----------------------------------------------------------------------
+
+    @initialize(contracts=st.lists(st.tuples(amounts, deposits), min_size=2, max_size=3))
+    def build(self, contracts: list[tuple[tuple[int, ...], int]]) -> None:
+        self.start = _balances(list(SHARED))
+        for account in SHARED:
+            self.since[account] = max((e.sk for e in _entries(account, None)), default="ENTRY#")
+        for milestone_amounts, deposit in contracts:
+            customer, provider, contract, milestones = active_contract(milestone_amounts, deposit=deposit)
+            deal = Deal(
+                customer,
+                provider,
+                contract.id,
+                int(contract.commission_bps),
+                [Milestone(m.id, int(m.amount)) for m in milestones],
+            )
+            self.deals.append(deal)
+            self._move(CLEARING, deal.customer_wallet, deposit)
+
+    def _move(self, source: str, target: str, amount: int) -> None:
+        self.expected[source] -= amount
+        self.expected[target] += amount
+
+    def _with(self, *statuses: str) -> list[tuple[Deal, Milestone]]:
+        return [(d, m) for d in self.deals for m in d.milestones if m.status in statuses]
+
+    def _pick(self, data: st.DataObject, *statuses: str) -> tuple[Deal, Milestone]:
+        return data.draw(st.sampled_from(self._with(*statuses)), label="milestone")
+
+    def _settled(self) -> bool:
+        return all(d.completed for d in self.deals)
+
+    def _short(self) -> list[Deal]:
+        return [d for d, m in self._with("pending") if self.expected[d.customer_wallet] < m.amount]
+
+    # --- the step -------------------------------------------------------------------------
+
+    def _plausible(self) -> list[str]:
+        """The commands that make sense now; those that settle a milestone first (hypothesis favours them)."""
+        offered = {
+            "accept": bool(self._with("under_review")),
+            "resolve": bool(self._with("disputed")),
+            "dispute": bool(self._with("under_review")),
+            "request_revision": bool(self._with("under_review")),
+            "submit": bool(self._with("funded", "revision_requested")),
+            "fund": bool(self._with("pending")),
+            "deposit": bool(self._short()),
+            # at most every third step, unless every milestone is settled and nothing else is left
+            "illegal_command": self.steps - self.last_illegal >= 3 or self._settled(),
+        }
+        return [name for name, plausible in offered.items() if plausible]
+
+    @rule(data=st.data())
+    def step(self, data: st.DataObject) -> None:
+        """One command per step, drawn from the plausible ones.
+
+        A single rule rather than one per command: hypothesis switches rules off at random per example
+        (swarm testing), and an example left with no enabled rule that is plausible is thrown away,
+        after its contracts were built at a cost of seconds.
+        """
+        self.steps += 1
+        command = data.draw(st.sampled_from(self._plausible()), label="command")
+        getattr(self, command)(data)
+
+    # --- plausible commands -------------------------------------------------------------
+
+    def deposit(self, data: st.DataObject) -> None:
+        """A customer whose wallet cannot fund a pending milestone tops it up (by any amount)."""
+        deal = data.draw(st.sampled_from(self._short()), label="deal")
+        amount = data.draw(st.integers(min_value=1, max_value=150000), label="amount")
+        result = wallet.deposit(deal.customer, Money(amount, EUR))
+        assert result["status"] == "succeeded"
+        self._move(CLEARING, deal.customer_wallet, amount)
+
+    def fund(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "pending")
+        source = data.draw(st.sampled_from(["wallet", "card"]), label="source")
+        if source == "wallet" and self.expected[deal.customer_wallet] < milestone.amount:
+            self._refused(BusinessRuleViolated, escrow.fund, deal.customer, deal.contract_id, milestone.id, source)
+            return
+        funded = escrow.fund(deal.customer, deal.contract_id, milestone.id, source)
+        assert funded.status == "funded"
+        self._move(deal.customer_wallet if source == "wallet" else CLEARING, deal.escrow, milestone.amount)
+        deal.funded += milestone.amount
+        milestone.status = "funded"
+
+    def submit(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "funded", "revision_requested")
+        upload = put_file(deal.provider, "deliverable")
+        submitted = escrow.submit(deal.provider, deal.contract_id, milestone.id, [upload], "here it is")
+        assert submitted.status == "under_review"
+        milestone.status = "under_review"
+
+    def accept(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "under_review")
+        accepted = escrow.accept(deal.customer, deal.contract_id, milestone.id)
+        assert accepted.status == "released"
+        fee = commission(milestone.amount, deal.bps)
+        self.expected[deal.escrow] -= milestone.amount
+        self.expected[deal.provider_wallet] += milestone.amount - fee
+        self.expected[ledger.REVENUE] += fee
+        deal.released += milestone.amount
+        milestone.status = "released"
+
+    def request_revision(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "under_review")
+        revised = escrow.request_revision(deal.customer, deal.contract_id, milestone.id, "Please add tests")
+        assert revised.status == "revision_requested"
+        milestone.status = "revision_requested"
+
+    def dispute(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "under_review")
+        by = data.draw(st.sampled_from(["customer", "provider"]), label="opened by")
+        party = deal.customer if by == "customer" else deal.provider
+        disputed = escrow.dispute(party, deal.contract_id, milestone.id, "We disagree")
+        assert disputed.status == "disputed"
+        milestone.status = "disputed"
+
+    def resolve(self, data: st.DataObject) -> None:
+        deal, milestone = self._pick(data, "disputed")
+        release = data.draw(st.integers(min_value=0, max_value=milestone.amount), label="releaseAmount")
+        refund = milestone.amount - release
+        resolved = escrow.resolve(
+            ADMIN, deal.contract_id, milestone.id, Money(release, EUR), Money(refund, EUR), "Split decided"
+        )
+        assert resolved.status == "resolved"
+        fee = commission(release, deal.bps)
+        self.expected[deal.escrow] -= milestone.amount
+        self.expected[deal.provider_wallet] += release - fee
+        self.expected[deal.customer_wallet] += refund
+        self.expected[ledger.REVENUE] += fee
+        deal.released += release
+        deal.refunded += refund
+        milestone.status = "resolved"
+
+    # --- commands that must be refused ----------------------------------------------------
+
+    def illegal_command(self, data: st.DataObject) -> None:
+        """A command the current state refuses, state-dependent refusals first; it must change nothing."""
+        self.last_illegal = self.steps
+        every = [(d, m) for d in self.deals for m in d.milestones]
+        deal, milestone = data.draw(st.sampled_from(every), label="milestone")
+        cid, mid, status, amount = deal.contract_id, milestone.id, milestone.status, milestone.amount
+        customer, provider = deal.customer, deal.provider
+        everything = (Money(amount, EUR), Money(0, EUR), None)
+        options: dict[str, tuple[type[DomainError], Any, tuple[Any, ...]]] = {}
+        if status != "under_review":  # includes a replayed acceptance of a released milestone
+            options["accept again"] = (Conflict, escrow.accept, (customer, cid, mid))
+            options["dispute now"] = (Conflict, escrow.dispute, (provider, cid, mid, "again"))
+            options["revision now"] = (Conflict, escrow.request_revision, (customer, cid, mid, "again"))
+        if status != "pending":
+            source = data.draw(st.sampled_from(["wallet", "card"]), label="source")
+            options[f"fund again from {source}"] = (Conflict, escrow.fund, (customer, cid, mid, source))
+        elif self.expected[deal.customer_wallet] < amount:
+            options["fund from a short wallet"] = (BusinessRuleViolated, escrow.fund, (customer, cid, mid, "wallet"))
+        if status != "disputed":
+            options["resolve undisputed"] = (Conflict, escrow.resolve, (ADMIN, cid, mid, *everything))
+        else:
+            release = data.draw(st.integers(min_value=0, max_value=amount), label="releaseAmount")
+            refund = data.draw(
+                st.integers(min_value=0, max_value=2 * amount).filter(lambda r: r != amount - release),
+                label="refundAmount",
+            )
+            split = (Money(release, EUR), Money(refund, EUR), None)
+            options["split not adding up"] = (BusinessRuleViolated, escrow.resolve, (ADMIN, cid, mid, *split))
+        if status not in ("funded", "revision_requested"):
+            upload = [self._spare_upload(deal)]
+            options["submit now"] = (Conflict, escrow.submit, (provider, cid, mid, upload, None))
+        options |= {
+            "accept as provider": (Forbidden, escrow.accept, (provider, cid, mid)),
+            "fund as provider": (Forbidden, escrow.fund, (provider, cid, mid, "card")),
+            "resolve as customer": (Forbidden, escrow.resolve, (customer, cid, mid, *everything)),
+            "resolve as provider": (Forbidden, escrow.resolve, (provider, cid, mid, *everything)),
+            "submit as customer": (Forbidden, escrow.submit, (customer, cid, mid, [], None)),
+            "revision as provider": (Forbidden, escrow.request_revision, (provider, cid, mid, "no")),
+        }
+        error, command, args = options[data.draw(st.sampled_from(list(options)), label="illegal")]
+        self._refused(error, command, *args)
+
+    def _spare_upload(self, deal: Deal) -> str:
+        """A real deliverable for submissions that must be refused (before the upload is claimed)."""
+        if deal.spare_upload is None:
+            deal.spare_upload = put_file(deal.provider, "deliverable")
+        return deal.spare_upload
+
+    def _refused(self, error: type[DomainError], command: Any, *args: Any) -> None:
+        before = (self.last or self._read()).fingerprint()
+        with pytest.raises(error):
+            command(*args)
+        assert self._read().fingerprint() == before, f"the refused {command.__name__} changed something"
+
+    # --- reading back ---------------------------------------------------------------------
+
+    def _own_accounts(self) -> list[str]:
+        return [a for d in self.deals for a in (d.customer_wallet, d.provider_wallet, d.escrow)]
+
+    def _read(self) -> State:
+        accounts = [*self._own_accounts(), *SHARED]
+        contracts = {
+            c.id: c
+            for c in ContractItem.batch_get(
+                [(contracts_repo.key(d.contract_id), "CONTRACT") for d in self.deals], consistent_read=True
+            )
+        }
+        return State(
+            _balances(accounts),
+            {account: _entries(account, self.since.get(account)) for account in accounts},
+            {
+                d.contract_id: Contract(
+                    contracts[d.contract_id].status,
+                    int(contracts[d.contract_id].version),
+                    int(contracts[d.contract_id].funded_total),
+                    int(contracts[d.contract_id].released_total),
+                    int(contracts[d.contract_id].refunded_total),
+                    tuple((m.id, m.status, int(m.version)) for m in contracts_repo.milestones(d.contract_id)),
+                )
+                for d in self.deals
+            },
+        )
+
+    # --- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def books_balance(self) -> None:
+        if not self.deals:
+            return
+        self.last = state = self._read()
+        own = self._own_accounts()
+        # What each account moved by in this example: own accounts began at zero.
+        moved = {a: balance - self.start.get(a, 0) for a, balance in state.balances.items()}
+        for account, entries in state.entries.items():
+            assert {e.currency for e in entries} <= {EUR}, f"{account} has entries in {[e.currency for e in entries]}"
+            # (a) the balance moved exactly as the entries written to the account say
+            written = sum(int(e.amount) for e in entries)
+            assert moved[account] == written, f"{account}: balance moved by {moved[account]}, its entries by {written}"
+        # (a) the example's accounts, with the shared ones' change, sum to zero
+        assert sum(moved.values()) == 0, f"the ledger does not sum to zero: {moved}"
+        # (a) every posting that touched this example's accounts balances across its legs
+        touched = {e.posting_id for a in own for e in state.entries[a]}
+        postings: dict[str, int] = defaultdict(int)
+        for entries in state.entries.values():
+            for entry in entries:
+                if entry.posting_id in touched:
+                    postings[entry.posting_id] += int(entry.amount)
+        unbalanced = {p: total for p, total in postings.items() if total}
+        assert not unbalanced, f"postings whose legs do not sum to zero: {unbalanced}"
+        # (b) nothing that holds someone's money is negative
+        negative = {a: state.balances[a] for a in own if state.balances[a] < 0}
+        assert not negative, f"negative balances: {negative}"
+        for deal in self.deals:
+            contract = state.contracts[deal.contract_id]
+            # (c) escrow == funded - released - refunded
+            held = state.balances[deal.escrow]
+            assert held == contract.funded - contract.released - contract.refunded, (
+                f"escrow {deal.contract_id} holds {held}; funded {contract.funded} - released {contract.released}"
+                f" - refunded {contract.refunded}"
+            )
+            # and the model agrees with the contract
+            totals = (contract.funded, contract.released, contract.refunded)
+            assert totals == (deal.funded, deal.released, deal.refunded)
+            assert [(m_id, s) for m_id, s, _ in contract.milestones] == [(m.id, m.status) for m in deal.milestones]
+            assert contract.status == ("completed" if deal.completed else "active")
+        # the model agrees with the books
+        expected = {account: self.expected[account] for account in moved}
+        assert moved == expected, f"balances moved by {moved}, the model says {expected}"
+
+
+MACHINE_SETTINGS = settings(
+    max_examples=7,
+    stateful_step_count=15,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def test_ledger_invariants_hold_under_random_commands(aws: dict[str, str]) -> None:
+    run_state_machine_as_test(LedgerMachine, settings=MACHINE_SETTINGS)
+
+
+def test_a_split_divides_only_the_escrowed_money(aws: dict[str, str]) -> None:
+    customer, provider, contract, (only,) = active_contract((10000,), deposit=15000)
+    escrow.fund(customer, contract.id, only.id, "wallet")
+    escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
+    escrow.dispute(customer, contract.id, only.id, "Not what we agreed")
+    accounts = [
+        ledger.wallet(customer.profile_id or ""),
+        ledger.wallet(provider.profile_id or ""),
+        ledger.escrow(contract.id),
+    ]
+    before = _balances(accounts)
+    assert before == dict(zip(accounts, [5000, 0, 10000], strict=True))
+
+    with pytest.raises(BusinessRuleViolated) as refused:
+        escrow.resolve(ADMIN, contract.id, only.id, Money(15000, EUR), Money(-5000, EUR), "more than escrowed")
+    assert refused.value.errors == [{"field": "refundAmount", "message": "must not be negative"}]
+    assert _balances(accounts) == before
