@@ -30,6 +30,8 @@ from aws_cdk import (
     Stack,
     Tags,
 )
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_cognito as cognito
@@ -37,8 +39,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from aws_cdk import aws_s3_deployment as s3_deployment
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -81,6 +86,40 @@ CONSUME_ACTIONS = (
     "sqs:GetQueueAttributes",
 )
 API_FUNCTION = "APIHandler"
+API_STAGE = "api"  # the API Gateway stage `chalice package` writes (api_gateway_stage below)
+
+# The back office (issue 8) on AWS: chalicelib/static/admin in a private bucket under admin/,
+# and one CloudFront distribution in front of that bucket and of the API, so that the page and
+# the API share an origin (the page's relative URLs, GET /config and connect-src 'self' work as
+# they do on the local server, where the API function itself serves the page).
+ADMIN_STATIC = ROOT / "chalicelib" / "static" / "admin"
+ADMIN_PREFIX = "admin/"
+# The page's own files: the suffixes chalicelib/handlers/backoffice.py serves. No API route
+# under /admin/ has a dot in it, so these patterns never take an API call away from the API.
+ADMIN_FILE_PATTERNS = ("/admin/*.html", "/admin/*.js", "/admin/*.css", "/admin/*.txt")
+# CloudFront Function (viewer request) of the behaviors "/admin" and "/admin/": the page is
+# admin/index.html in the bucket, and /admin without the slash goes to /admin/ first, as the
+# API function does (the page's relative URLs need the slash).
+ADMIN_PAGE_FUNCTION = """\
+function handler(event) {
+  var request = event.request;
+  if (request.uri === "/admin") {
+    return {
+      statusCode: 302,
+      statusDescription: "Found",
+      headers: { location: { value: "/admin/" }, "cache-control": { value: "no-cache" } },
+    };
+  }
+  if (request.uri === "/admin/") {
+    request.uri = "/admin/index.html";
+  }
+  return request;
+}
+"""
+# Cache-Control of the deployed files, by group (the groups split the folder between them).
+ADMIN_PAGE_CACHE = "no-cache"  # index.html: always revalidated, so a deploy shows at once
+ADMIN_LIBRARY_CACHE = "public, max-age=31536000, immutable"  # uplot-<version>.*: a new version is a new name
+ADMIN_ASSET_CACHE = "public, max-age=300"  # app.js, app.css and anything else: short
 
 
 @dataclass(frozen=True)
@@ -279,8 +318,7 @@ class TasklaneStack(Stack):
         self.rules = self._rules()
         self.machines = self._state_machines()
         self.functions = self._app(build_dir, package_region)
-        # Back office (issue 8): the page is served by the API function itself
-        # (chalicelib/static/admin through GET /admin/), so it needs no bucket or CDN here.
+        self.site_bucket, self.distribution = self._back_office(retain)
         self.alarm_topic = self._alarms()
         self._outputs()
 
@@ -479,7 +517,7 @@ class TasklaneStack(Stack):
         config = self.config
         return {
             "app_name": PREFIX,
-            "api_gateway_stage": "api",
+            "api_gateway_stage": API_STAGE,
             "api_gateway_endpoint_type": "REGIONAL",
             "automatic_layer": True,  # dependencies in a layer cached by requirements.txt alone
             "xray": True,
@@ -630,6 +668,230 @@ class TasklaneStack(Stack):
             inline_policies={"access": iam.PolicyDocument(statements=statements)},
         )
 
+    # -- the back office ---------------------------------------------------------------------------
+
+    def content_security_policy(self) -> str:
+        """The page's policy, as chalicelib/handlers/backoffice.py sends it: this origin only,
+        plus the region's Cognito endpoint for sign-in."""
+        return "; ".join(
+            [
+                "default-src 'none'",
+                "script-src 'self'",
+                "style-src 'self'",
+                "img-src 'self' data:",
+                f"connect-src 'self' https://cognito-idp.{self.region}.{self.url_suffix}",
+                "base-uri 'none'",
+                "form-action 'none'",
+                "frame-ancestors 'none'",
+            ]
+        )
+
+    def _back_office(self, removal: RemovalPolicy) -> tuple[s3.Bucket, cloudfront.Distribution]:
+        """The page's files in a private bucket, and CloudFront in front of the bucket and the API.
+
+        Default behavior: the API (not cached, every method, every viewer header but Host, so
+        Authorization reaches it). /admin/ (the page), /admin and the page's files: the bucket,
+        through Origin Access Control. The API function keeps its own GET /admin routes (the
+        local server serves the page through them).
+        """
+        bucket = s3.Bucket(
+            self,
+            "BackOfficeSite",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            # Not versioned: every object is a copy of a file in git, written by the deployment below.
+            removal_policy=removal,
+        )
+        headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "BackOfficeHeaders",
+            comment=f"{self.stack_name} back office: security headers and the page's CSP",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=self.content_security_policy(), override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=Duration.days(730), include_subdomains=True, override=True
+                ),
+            ),
+        )
+        api = origins.HttpOrigin(
+            f"{self.chalice.get_resource('RestAPI').ref}.execute-api.{self.region}.{self.url_suffix}",
+            origin_path=f"/{API_STAGE}",
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        site = origins.S3BucketOrigin.with_origin_access_control(
+            bucket, origin_access_levels=[cloudfront.AccessLevel.READ]
+        )
+        page_function = cloudfront.Function(
+            self,
+            "BackOfficePageFunction",
+            code=cloudfront.FunctionCode.from_inline(ADMIN_PAGE_FUNCTION),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+            comment="/admin -> /admin/ (302); /admin/ -> admin/index.html",
+        )
+
+        def static(functions: list[cloudfront.FunctionAssociation] | None = None) -> cloudfront.BehaviorOptions:
+            # CACHING_OPTIMIZED keeps the files' own Cache-Control (at least 1 s at the edge).
+            return cloudfront.BehaviorOptions(
+                origin=site,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                function_associations=functions,
+            )
+
+        rewrite = [
+            cloudfront.FunctionAssociation(
+                function=page_function, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+            )
+        ]
+        # Path patterns without a wildcard match that path only: "/admin/" is the page and
+        # nothing else, so /admin/verifications and every other /admin/... call goes to the API.
+        behaviors = {"/admin/": static(rewrite), "/admin": static(rewrite)}
+        behaviors |= {pattern: static() for pattern in ADMIN_FILE_PATTERNS}
+        distribution = cloudfront.Distribution(
+            self,
+            "BackOffice",
+            comment=f"{self.stack_name}: the back office at /admin/, the API everywhere else",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=api,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                response_headers_policy=headers,
+            ),
+            additional_behaviors=behaviors,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+        )
+        self._deploy_back_office(bucket, distribution)
+        return bucket, distribution
+
+    def _deploy_back_office(self, bucket: s3.Bucket, distribution: cloudfront.Distribution) -> None:
+        """Copy chalicelib/static/admin to admin/ in the bucket, in three groups by Cache-Control.
+
+        BucketDeployment runs a Lambda function of CDK's own (a custom resource), not one of the
+        Chalice app's: access_for() and the tables above are about the app's functions and never
+        see it. Its role is written out here, action by action, instead of CDK's grants (s3:GetObject*,
+        s3:List*, s3:DeleteObject*, s3:Abort* on the buckets, and the invalidation actions on "*"):
+        the role is handed over immutable, so those grants are dropped and this is all it may do.
+        """
+        files = s3_assets.Asset(self, "BackOfficeFiles", path=str(ADMIN_STATIC), exclude=["README.md"])
+        logs_group = logs.LogGroup(
+            self,
+            "BackOfficeDeploymentLogs",
+            removal_policy=RemovalPolicy.RETAIN if self.config.prod else RemovalPolicy.DESTROY,
+        )
+        cfn_logs = logs_group.node.default_child
+        assert isinstance(cfn_logs, logs.CfnLogGroup)
+        cfn_logs.retention_in_days = self.config.log_retention_days
+        role = iam.Role(
+            self,
+            "BackOfficeDeploymentRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{self.stack_name} back office deployment: copy the page's files, invalidate the CDN",
+            inline_policies={
+                "deploy": iam.PolicyDocument(
+                    statements=[
+                        # aws s3 cp of the zipped folder (a HEAD, then a GET)
+                        iam.PolicyStatement(
+                            sid="Source",
+                            actions=["s3:GetObject"],
+                            resources=[files.bucket.arn_for_objects(files.s3_object_key)],
+                        ),
+                        # aws s3 sync --delete to admin/: list, upload, prune
+                        iam.PolicyStatement(
+                            sid="SiteList",
+                            actions=["s3:ListBucket"],
+                            resources=[bucket.bucket_arn],
+                            conditions={"StringLike": {"s3:prefix": [ADMIN_PREFIX, f"{ADMIN_PREFIX}*"]}},
+                        ),
+                        iam.PolicyStatement(
+                            sid="SiteWrite",
+                            actions=["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                            resources=[bucket.arn_for_objects(f"{ADMIN_PREFIX}*")],
+                        ),
+                        iam.PolicyStatement(
+                            sid="Invalidate",
+                            actions=["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                            resources=[distribution.distribution_arn],
+                        ),
+                        iam.PolicyStatement(
+                            sid="Logs",
+                            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                            resources=[logs_group.log_group_arn],
+                        ),
+                    ]
+                )
+            },
+        ).without_policy_updates()
+        source = s3_deployment.Source.bucket(files.bucket, files.s3_object_key)
+        common: dict[str, Any] = {
+            "destination_bucket": bucket,
+            "destination_key_prefix": ADMIN_PREFIX,
+            "sources": [source],
+            "prune": True,  # a file removed from the folder is removed from the bucket
+            "role": role,
+            "log_group": logs_group,
+        }
+        # Each group syncs (and prunes) only the files its filters match: the three never overlap.
+        library = s3_deployment.BucketDeployment(
+            self,
+            "BackOfficeLibrary",
+            exclude=["*"],
+            include=["uplot-*"],
+            cache_control=[s3_deployment.CacheControl.from_string(ADMIN_LIBRARY_CACHE)],
+            **common,
+        )
+        # Everything else; after its sync, the edge caches drop the old files.
+        assets = s3_deployment.BucketDeployment(
+            self,
+            "BackOfficeAssets",
+            exclude=["index.html", "uplot-*"],
+            cache_control=[s3_deployment.CacheControl.from_string(ADMIN_ASSET_CACHE)],
+            distribution=distribution,
+            distribution_paths=[f"/{ADMIN_PREFIX}*"],
+            **common,
+        )
+        # The page last: it never names a file that is not there yet.
+        page = s3_deployment.BucketDeployment(
+            self,
+            "BackOfficePage",
+            exclude=["*"],
+            include=["index.html"],
+            cache_control=[s3_deployment.CacheControl.from_string(ADMIN_PAGE_CACHE)],
+            content_type="text/html; charset=utf-8",
+            **common,
+        )
+        page.node.add_dependency(library, assets)
+        # Each BucketDeployment makes an AWS CLI layer, but the function they share (a singleton,
+        # made with the first one) uses only the first one's: the others would be deployed unused.
+        for unused in (assets, page):
+            unused.node.try_remove_child("AwsCliLayer")
+        # The three share one function (a singleton). Given a role, lambda.Function also adds a
+        # DependsOn on it, which the Fn::GetAtt of its Role already implies (cfn-lint W3005).
+        handlers = [
+            child
+            for child in self.node.find_all()
+            if isinstance(child, lambda_.CfnFunction) and "CDKBucketDeployment" in child.node.path
+        ]
+        if len(handlers) != 1:
+            raise ValueError(f"expected one BucketDeployment function, found {len(handlers)}")
+        handlers[0].add_deletion_override("DependsOn")
+
     # -- operations ------------------------------------------------------------------------------
 
     def _alarms(self) -> sns.Topic:
@@ -656,7 +918,7 @@ class TasklaneStack(Stack):
                 )
             )
 
-        api = {"ApiName": self.config.stack_name, "Stage": "api"}
+        api = {"ApiName": self.config.stack_name, "Stage": API_STAGE}
         errors = cloudwatch.Metric(
             namespace="AWS/ApiGateway", metric_name="5XXError", dimensions_map=api, statistic="Sum"
         )
@@ -770,6 +1032,9 @@ class TasklaneStack(Stack):
             "EventBusName": self.bus.event_bus_name,
             "StateMachineArn": self.machines[WORKFLOW].attr_arn,
             "AlarmTopicArn": self.alarm_topic.topic_arn,
+            "BackOfficeUrl": f"https://{self.distribution.distribution_domain_name}/{ADMIN_PREFIX}",
+            "BackOfficeBucketName": self.site_bucket.bucket_name,
+            "BackOfficeDistributionId": self.distribution.distribution_id,
         }
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)
