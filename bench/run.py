@@ -487,6 +487,13 @@ class Tally:
     samples: list[Sample] = field(default_factory=list)
 
 
+CONSUMER_LABELS = {
+    "tasklane-notifications": "notification",
+    "tasklane-metrics": "metrics",
+    "tasklane-payouts": "payout job",
+}
+
+
 class Consumers:
     """Meters the local pump apart from the requests.
 
@@ -510,7 +517,8 @@ class Consumers:
             if "wait" in body:
                 kind = f"milestone callback: wait={body['wait']}"
             else:
-                kind = f"notification: {body.get('detail-type', '?')}"
+                consumer = CONSUMER_LABELS.get(queue, queue)
+                kind = f"{consumer}: {body.get('detail-type', '?')}"
             outcome = "FAILED"
             with self.meter.measure() as sample:
                 try:
@@ -724,6 +732,83 @@ def walk_contract(api: Api, files: Files, consumers: Consumers, market: Market) 
     }
 
 
+def walk_money_out(api: Api, consumers: Consumers, market: Market) -> None:
+    """Payments and withdrawals on the sandbox gateway: a card deposit read back and partly refunded,
+    the provider's payout account, one withdrawal approved and paid by the payout job, one rejected,
+    and a webhook with a bad signature (refused before anything is read).
+    """
+    admin, customer, provider = market.admin, market.customer, market.providers[0]
+    deposit = api.call(
+        "POST",
+        "/me/deposits",
+        token=customer,
+        body={"amount": money(30000)},
+        headers={"Idempotency-Key": "bench-deposit-refund"},
+        expect=201,
+        variant="(to refund)",
+    )
+    consumers.settle()
+    payment = api.call("GET", "/payments/{payment_id}", params={"payment_id": deposit["id"]}, token=customer)
+    expect_field("GET /payments/{id}", payment, "status", "succeeded")
+    refunded = api.call(
+        "POST",
+        "/payments/{payment_id}/refund",
+        params={"payment_id": deposit["id"]},
+        token=customer,
+        body={"amount": money(10000)},
+        headers={"Idempotency-Key": "bench-refund"},
+    )
+    api.check(
+        refunded.get("refunded") == money(10000), f"POST /payments/{{id}}/refund: {refunded.get('refunded')} refunded"
+    )
+    consumers.settle()
+
+    account = api.call("POST", "/me/payouts/onboarding", token=provider)
+    api.check(bool(account.get("payoutsEnabled")), f"POST /me/payouts/onboarding: {account}")
+    paid_out, rejected = (
+        api.call(
+            "POST",
+            "/me/withdrawals",
+            token=provider,
+            body={"amount": money(amount)},
+            headers={"Idempotency-Key": f"bench-withdrawal-{amount}"},
+            expect=201,
+            variant=variant,
+        )
+        for amount, variant in ((20000, "(to approve)"), (5000, "(to reject)"))
+    )
+    consumers.settle()
+    queue = api.call("GET", "/admin/withdrawals", query={"status": "requested"}, token=admin)
+    expect_ids("GET /admin/withdrawals", queue, {paid_out["id"], rejected["id"]})
+    approved = api.call(
+        "POST", "/admin/withdrawals/{withdrawal_id}/approve", params={"withdrawal_id": paid_out["id"]}, token=admin
+    )
+    expect_field("approve withdrawal", approved, "status", "approved")
+    consumers.settle()  # the payout job: the sandbox pays at once
+    refused = api.call(
+        "POST",
+        "/admin/withdrawals/{withdrawal_id}/reject",
+        params={"withdrawal_id": rejected["id"]},
+        token=admin,
+        body={"reason": "bench: checking the source of funds"},
+    )
+    expect_field("reject withdrawal", refused, "status", "rejected")
+    consumers.settle()
+    mine = {w["id"]: w["status"] for w in api.call("GET", "/me/withdrawals", token=provider)["items"]}
+    api.check(
+        mine.get(paid_out["id"]) == "paid" and mine.get(rejected["id"]) == "rejected",
+        f"GET /me/withdrawals: {mine}",
+    )
+    api.call(
+        "POST",
+        "/webhooks/stripe",
+        body={"id": "evt_bench", "type": "payment_intent.succeeded"},
+        headers={"Stripe-Signature": "t=1,v1=bad"},
+        expect=400,
+        variant="(bad signature)",
+    )
+
+
 def wait_and_read_workflows(
     consumers: Consumers, contract: dict[str, Any], seconds: float = 20
 ) -> list[dict[str, Any]]:
@@ -808,6 +893,7 @@ def measure_calls() -> dict[str, Any]:
             market = walk(api, users, files)
             contract = walk_contract(api, files, consumers, market)
             executions = wait_and_read_workflows(consumers, contract)
+            walk_money_out(api, consumers, market)
     finally:
         server.stop()
 
