@@ -5,8 +5,9 @@ moto 5.2 differs from DynamoDB where this project depends on it (moto/dynamodb/m
 
 1. Every TransactWriteItems deep-copies the whole table as its rollback snapshot, once per action
    in the transaction. Its cost grows with the table, so a long test session or a long-running
-   `make run` gets slower with every item written (quadratic overall: the integration suite went
-   from minutes to half an hour as it grew). DynamoDB's cost does not depend on the table's size.
+   `make run` gets slower with every item written (quadratic overall: the integration tests ran
+   over 17 min unfinished, 6 min 45 s with this patch). DynamoDB's cost does not depend on the
+   table's size.
 2. Requests are not isolated: moto server handles them on several threads without a lock, so two
    racing conditioned transactions can both commit, and a loser's rollback can erase a winner's
    writes. DynamoDB runs each transaction atomically and serializably.
