@@ -368,6 +368,7 @@ class Demo:
             "customerId": customer_me["id"],
             "providerId": provider_me["id"],
             "providerRating": card["rating"],
+            "providerCompletedContracts": card["completedContracts"],
         }
 
     def _await_completed(self, user: Client, cid: str, timeout: float = 10) -> dict[str, Any]:

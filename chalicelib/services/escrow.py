@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import contracts_repo, events, ledger_repo, tasks_repo, workflow
+from chalicelib.adapters import contracts_repo, events, ledger_repo, profiles_repo, tasks_repo, workflow
 from chalicelib.adapters import files as file_store
 from chalicelib.adapters.payments import gateway
-from chalicelib.adapters.table import ContractItem, MilestoneItem, TokenItem
+from chalicelib.adapters.table import ContractItem, MilestoneItem, ProfileItem, TokenItem
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
@@ -132,11 +132,15 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
             "category": contract.category,
         }
         evts.append(events.Event(change.event_type, data | (change.event_data or {})))
-    if contract.status == ContractStatus.COMPLETED.value and contract.completed_at == at:
+    completed = contract.status == ContractStatus.COMPLETED.value and contract.completed_at == at
+    provider = profiles_repo.get_by_id(contract.provider_id) if completed else None
+    if completed:
         evts.append(events.Event("ContractCompleted", {"contractId": contract.id, "recipients": recipients}))
     with transaction("the milestone changed meanwhile; reload and retry") as tx:
         tx.save(milestone)
         tx.save(contract)
+        if provider is not None:  # the provider card's completed work counts this contract, once with it
+            tx.update(provider, actions=[ProfileItem.completed_count.add(1)])
         if task is not None:
             tx.save(task)
         for item in audits:

@@ -16,6 +16,7 @@ def test_demo_walks_the_whole_escrow_lifecycle(stack: LocalStack) -> None:
     assert figures["customerAvailable"] == 200000  # 4,000.00 deposited - 2,500.00 escrowed + 500.00 refunded
     assert figures["providerAvailable"] == 180000  # (1,000.00 + 1,000.00 released) less 10 % commission
     assert figures["providerRating"] == 5
+    assert figures["providerCompletedContracts"] == 1  # the public card counts the completed contract
 
 
 def _available(user: User) -> dict[str, int]:

@@ -70,6 +70,11 @@ def test_full_lifecycle_moves_money_exactly(aws: dict[str, str]) -> None:
     assert _balance(ledger.escrow(cid)) == 0
     done, _, _ = contracts.load(customer, cid)
     assert done.status == "completed"
+    from chalicelib.adapters import profiles_repo
+    from chalicelib.handlers import views
+
+    card = profiles_repo.get_by_id(provider.profile_id or "")
+    assert card is not None and views.provider_card(card)["completedContracts"] == 1  # the card counts it once
 
     arn1 = escrow.execution_arn(cid, first.id)
     assert _wait_status(arn1, "SUCCEEDED") == "SUCCEEDED"
