@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -103,29 +102,6 @@ def test_money_is_kept_per_currency(aws: dict[str, str]) -> None:
     assert metrics.figures(ADMIN, "2001-05-01", "2001-05-01", "USD").totals.amount("deposits") == 700
 
 
-@pytest.fixture
-def serialized_dynamodb(aws: dict[str, str]) -> Iterator[None]:
-    """moto gap (see tests/integration/test_concurrency.py): moto 5.2 runs TransactWriteItems without a lock
-    (a deep-copied rollback snapshot, conditions checked item by item), so two concurrent transactions
-    can both pass the marker's attribute_not_exists, and a loser's rollback can erase a winner's
-    writes. DynamoDB isolates transactions (a conflicting one is cancelled with TransactionConflict);
-    handling one DynamoDB request at a time gives the in-process moto server that guarantee."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    @functools.wraps(original)
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
-        yield
-
-
-@pytest.mark.usefixtures("serialized_dynamodb")
 def test_concurrent_deliveries_of_one_event_count_once(aws: dict[str, str]) -> None:
     event = envelope("DisputeOpened", {"amount": eur(500)}, at="2001-06-01T09:00:00.000Z")
     results: list[object] = []
@@ -149,7 +125,6 @@ def test_concurrent_deliveries_of_one_event_count_once(aws: dict[str, str]) -> N
     assert totals("2001-06-01")["counts"]["disputes_opened"] == 1
 
 
-@pytest.mark.usefixtures("serialized_dynamodb")
 def test_concurrent_events_on_one_day_all_count(aws: dict[str, str]) -> None:
     events = [envelope("ReviewPosted", {"rating": 5}, at="2001-07-01T09:00:00.000Z") for _ in range(10)]
 

@@ -4,28 +4,19 @@ The services are plain functions, so the threads call them directly. Every threa
 barrier so the calls really overlap. A loser must fail with a DomainError (a lost race is a 409
 Conflict), never with an unmapped exception, and the ledger must show the winner's movement once.
 
-moto gaps: moto 5.2's DynamoDB is not safe under concurrent requests. TransactWriteItems deep-copies
-the whole table as a rollback snapshot, checks conditions and writes item by item, and on a failed
-condition restores that snapshot, all without a lock. Under 20 threads it answers 500 (RuntimeError:
-dictionary changed size during iteration), lets two version-conditioned transactions through, and a
-loser's rollback erases a winner's committed writes. It also ignores ClientRequestToken, which botocore
-fills in for every TransactWriteItems and re-sends on a retry (after a read timeout, say): DynamoDB
-answers such a replay with success and changes nothing, moto applies it again. DynamoDB runs each
-transaction atomically and serializably, so the `dynamodb_semantics` fixture gives the in-process moto
-server both guarantees: one DynamoDB request at a time, and a replayed token answered from the first
-success. Who wins a race is still decided by the product's own conditions (item versions, balance
-checks); the fixture only stops the emulator from corrupting its table.
+moto gaps: moto 5.2's DynamoDB is not safe under concurrent requests, and ignores ClientRequestToken
+(infra/moto_dynamodb.py says how). Every test server here runs with that module's patch installed
+(the `aws` fixture): one DynamoDB request at a time, a rollback that restores only the items a
+transaction named, and a replayed token answered from its first success, as DynamoDB does. Who wins
+a race is still decided by the product's own conditions (item versions, balance checks).
 """
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-
-import pytest
 
 from chalicelib.adapters import bids_repo, contracts_repo, ledger_repo, tasks_repo
 from chalicelib.adapters.table import ContractItem, EntryItem
@@ -36,33 +27,6 @@ from chalicelib.services import contracts, escrow, wallet
 from tests.integration.market import active_contract, open_task, person, place_bid, put_file
 
 THREADS = 20
-
-
-@pytest.fixture(autouse=True)
-def dynamodb_semantics(aws: dict[str, str]) -> Iterator[None]:
-    """Inside moto server: one DynamoDB request at a time, and TransactWriteItems idempotent per ClientRequestToken."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-    succeeded: dict[str, Any] = {}
-
-    @functools.wraps(original)
-    def call_action(self: Any) -> Any:
-        with lock:
-            token = None
-            if self._get_action() == "TransactWriteItems":
-                token = getattr(self, "params", {}).get("ClientRequestToken")
-            if token in succeeded:
-                return succeeded[token]
-            response = original(self)
-            if token and response[0] == 200:
-                succeeded[token] = response
-            return response
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
-        yield
 
 
 def _race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:

@@ -7,7 +7,6 @@ moto server; the Stripe calls go through the real SDK into tests/stripe_fake.py.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,24 +32,6 @@ EUR = "EUR"
 @pytest.fixture
 def world(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[StripeWorld]:
     yield from stripe_world(monkeypatch)
-
-
-@pytest.fixture
-def serialized_dynamodb() -> Iterator[None]:
-    """moto's DynamoDB is not safe under concurrent transactions (see tests/integration/test_concurrency.py)."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    @functools.wraps(original)
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
-        yield
 
 
 def balance(account: str) -> int:
@@ -138,7 +119,7 @@ def test_a_bad_signature_is_a_400_problem_and_records_nothing(world: StripeWorld
     assert milestone(contract.id, only.id).status == "funded"
 
 
-def test_the_same_webhook_delivered_concurrently_funds_once(world: StripeWorld, serialized_dynamodb: None) -> None:
+def test_the_same_webhook_delivered_concurrently_funds_once(world: StripeWorld) -> None:
     customer, _, contract, (only,) = active_contract((25000,))
     funding = escrow.fund_milestone(customer, contract.id, only.id, "card")
     assert funding.payment is not None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -323,27 +321,6 @@ def test_latest_activity_comes_first() -> None:
     assert threads.my_threads(ADMIN, 20, None) == ([], None)
 
 
-@pytest.fixture
-def serialized_dynamodb() -> Iterator[None]:
-    """One DynamoDB request at a time inside moto server: moto 5.2 runs TransactWriteItems without a
-    lock (see tests/integration/test_concurrency.py), so two conditioned transactions can both pass.
-    DynamoDB runs each transaction atomically; the thread's own condition still picks the winner."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.Lock()
-    original = DynamoHandler.call_action
-
-    @functools.wraps(original)
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
-        yield
-
-
-@pytest.mark.usefixtures("serialized_dynamodb")
 def test_concurrent_posts_are_all_kept_in_sequence() -> None:
     customer, provider, task = task_with_bidder()
     thread, _ = threads.open_task_thread(provider, task.id, None)
