@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("AWS_ENDPOINT_URL") and stack.exists():
         os.environ.update({k: str(v) for k, v in json.loads(stack.read_text()).items()})
 
-    from chalicelib.services.payments import reconcile
+    from chalicelib.services.reconciliation import reconcile
 
     end = _moment(args.end) if args.end else datetime.now(UTC)
     start = _moment(args.start) if args.start else end - timedelta(days=1)

@@ -32,9 +32,9 @@ def stripe_webhook() -> Response:
     try:
         if len(raw) > MAX_BODY:
             raise ValidationFailed(f"body larger than {MAX_BODY} bytes")
-        from chalicelib.services import payments
+        from chalicelib.services import stripe_events
 
-        result = payments.receive_webhook(raw, request.headers.get("stripe-signature"))
+        result = stripe_events.receive_webhook(raw, request.headers.get("stripe-signature"))
     except DomainError as error:
         log.info("webhook refused", extra={"status": error.status, "detail": error.detail})
         response = from_error(error)

@@ -21,7 +21,7 @@ from chalicelib.adapters.table import EntryItem, OutboxItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.services import escrow, payments, wallet
+from chalicelib.services import escrow, payments, stripe_events, wallet
 from tests.integration.market import ADMIN, active_contract, person, put_file
 from tests.stripe_fake import StripeWorld, signed, stripe_world
 
@@ -47,7 +47,7 @@ def milestone(contract_id: str, milestone_id: str) -> Any:
 
 
 def recorded(event: dict[str, Any]) -> WebhookEventItem | None:
-    return payments.seen(event["id"])
+    return stripe_events.seen(event["id"])
 
 
 # --- card funding ------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_the_same_webhook_delivered_concurrently_funds_once(world: StripeWorld) 
 
     def deliver() -> dict[str, Any]:
         barrier.wait()
-        return payments.apply(event)
+        return stripe_events.apply(event)
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: deliver(), range(8)))

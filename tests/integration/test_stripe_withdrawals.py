@@ -22,7 +22,7 @@ from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden
 from chalicelib.domain.money import Money
 from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
-from chalicelib.services import contracts, escrow, payments, profiles, wallet, withdrawals
+from chalicelib.services import contracts, escrow, payments, profiles, reconciliation, wallet, withdrawals
 from chalicelib.services.identity import Actor, authenticate
 from chalicelib.settings import get_settings
 from tests.integration.conftest import Users
@@ -274,7 +274,7 @@ def test_the_sandbox_pays_out_at_once_and_reconciles_with_its_own_records(
         requested = withdrawals.request(provider, Money(27000, EUR))
         withdrawals.approve(ADMIN, requested.id)
         assert on_payout_job({"detail": {"withdrawalId": requested.id}}) == "paid"
-        report = payments.reconcile(start, datetime.now(UTC) + timedelta(seconds=2), "sandbox")
+        report = reconciliation.reconcile(start, datetime.now(UTC) + timedelta(seconds=2), "sandbox")
 
     paid = withdrawals.get(requested.id)
     assert paid is not None and paid.status == "paid" and paid.transfer_id
@@ -309,7 +309,7 @@ def test_reconcile_against_stripe_lists_what_the_ledger_does_not_book(world: Str
     stray = wallet.deposit(customer, Money(100, EUR))
     world.fake.confirm(stray["id"])  # paid at Stripe, but its webhook never arrived
 
-    report = payments.reconcile(start, datetime.now(UTC) + timedelta(seconds=2), "stripe")
+    report = reconciliation.reconcile(start, datetime.now(UTC) + timedelta(seconds=2), "stripe")
 
     by_key = {d.key: d for d in report.differences}
     transfer_id = withdrawals.get(requested.id).transfer_id  # type: ignore[union-attr]

@@ -1,0 +1,445 @@
+"""Stripe's webhooks, each event applied once.
+
+A webhook is verified (signature and timestamp tolerance) before anything is read from it. Each
+event id is applied once: its WebhookEventItem is written with `attribute_not_exists` in the same
+transaction as the event's effect, and every effect is also guarded by the state it changes
+(payment, milestone and withdrawal versions). A replay, or the same event arriving twice at once,
+loses that race and is answered as a duplicate. Events about a payment that has not succeeded yet
+(a refund or a dispute overtaking `payment_intent.succeeded`) are held and applied right after it.
+See docs/payments.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters import events
+from chalicelib.adapters.payment_models import (
+    ConnectAccountItem,
+    HeldEventItem,
+    PaymentItem,
+    WebhookEventItem,
+    WithdrawalItem,
+)
+from chalicelib.adapters.transactions import transaction
+from chalicelib.domain import ledger
+from chalicelib.domain.clock import iso, now
+from chalicelib.domain.errors import Conflict, DomainError
+from chalicelib.domain.money import Money
+from chalicelib.domain.withdrawals import CARD_PAYMENT, PaymentStatus, WithdrawalStatus
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+
+from chalicelib.services.payments import ATTEMPTS, Write, book_refund, get_payment, save_payment
+
+log = logging.getLogger(__name__)
+EVENT_RETENTION_SECONDS = 90 * 24 * 3600  # Stripe retries for 3 days; we keep the record much longer
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def receive_webhook(payload: bytes | str, signature: str | None) -> dict[str, Any]:
+    """POST /webhooks/stripe: verify, then apply once. A bad signature is a 400 and records nothing."""
+    from chalicelib.adapters.stripe_gateway import verify_event
+
+    return apply(verify_event(payload, signature))
+
+
+@dataclass
+class Context:
+    """One delivery of one event: what it is about, and the record that makes it apply once."""
+
+    event: dict[str, Any]
+    after: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.event["id"])
+
+    @property
+    def type(self) -> str:
+        return str(self.event.get("type", ""))
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.event["data"]["object"]
+        return data
+
+    @property
+    def actor(self) -> str:
+        return f"stripe:{self.id}"
+
+    def mark(self, outcome: str) -> Write:
+        """The event's record, written with its effect; exists already → the whole commit fails (a duplicate)."""
+
+        def write(tx: TransactWrite, _posting: str | None) -> None:
+            tx.save(
+                WebhookEventItem(
+                    pk=f"STRIPEEVENT#{self.id}",
+                    sk="EVENT",
+                    type="WebhookEvent",
+                    event_type=self.type,
+                    outcome=outcome,
+                    object_id=str(self.obj.get("id", "")),
+                    created=int(self.event.get("created") or 0),
+                    at=iso(),
+                    expires_at=int(now().timestamp()) + EVENT_RETENTION_SECONDS,
+                ),
+                condition=WebhookEventItem.pk.does_not_exist(),
+            )
+
+        return write
+
+    def only(self, outcome: str) -> str:
+        """Record the event without any other effect."""
+        with transaction("this event was applied meanwhile") as tx:
+            self.mark(outcome)(tx, None)
+        return outcome
+
+
+def seen(event_id: str) -> WebhookEventItem | None:
+    try:
+        return WebhookEventItem.get(f"STRIPEEVENT#{event_id}", "EVENT", consistent_read=True)
+    except WebhookEventItem.DoesNotExist:
+        return None
+
+
+def apply(event: dict[str, Any]) -> dict[str, Any]:
+    """Apply a verified event once. Lost races are retried; a record found on retry means it was a duplicate."""
+    ctx = Context(event)
+    handler = HANDLERS.get(ctx.type)
+    for _ in range(ATTEMPTS):
+        record = seen(ctx.id)
+        if record is not None:
+            if ctx.type == "payment_intent.succeeded":
+                release_held(str(ctx.obj.get("id")))  # in case applying them failed after the first delivery
+            return {"id": ctx.id, "type": ctx.type, "outcome": "duplicate", "first": record.outcome}
+        ctx.after = []
+        try:
+            outcome = handler(ctx) if handler is not None else ctx.only("ignored: not a type we handle")
+        except Conflict:
+            continue  # the same event in another delivery, or a user's command on the same milestone
+        for step in ctx.after:
+            step()
+        log.info("stripe event %s %s: %s", ctx.id, ctx.type, outcome)
+        return {"id": ctx.id, "type": ctx.type, "outcome": outcome}
+    raise Conflict("the event kept losing races; Stripe will deliver it again")
+
+
+def _hold(ctx: Context, payment: PaymentItem) -> str:
+    """Keep an event about a payment that has not succeeded yet; `payment_intent.succeeded` applies it after."""
+    HeldEventItem(
+        pk=f"HELD#{payment.id}",
+        sk=ctx.id,
+        type="HeldEvent",
+        gsi1pk="HELD",
+        gsi1sk=f"{iso()}#{ctx.id}",
+        event_type=ctx.type,
+        event=ctx.event,
+        at=iso(),
+    ).save()
+    fresh = get_payment(payment.id)
+    if fresh is not None and fresh.status == PaymentStatus.SUCCEEDED.value:
+        release_held(payment.id)  # it succeeded while we were holding: apply now, not never
+        return "held, then applied"
+    return "held until the payment succeeds"
+
+
+def release_held(payment_id: str) -> int:
+    applied = 0
+    for item in list(HeldEventItem.query(f"HELD#{payment_id}", consistent_read=True)):
+        try:
+            apply(dict(item.event))
+        except DomainError as exc:  # left held: the next delivery of the payment's success tries again
+            log.warning("held event %s for %s not applied: %s", item.sk, payment_id, exc.detail)
+            continue
+        item.delete()
+        applied += 1
+    return applied
+
+
+def _release(payment_id: str) -> None:
+    release_held(payment_id)
+
+
+def held_events() -> list[HeldEventItem]:
+    return list(HeldEventItem.gsi1.query("HELD", scan_index_forward=True))
+
+
+def _payment_of(ctx: Context, intent_id: Any) -> PaymentItem | None:
+    return get_payment(str(intent_id)) if intent_id else None
+
+
+def _intent_succeeded(ctx: Context) -> str:
+    from chalicelib.services import escrow, wallet
+
+    intent = ctx.obj
+    payment = _payment_of(ctx, intent.get("id"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    status = PaymentStatus(payment.status)
+    if not CARD_PAYMENT.allows(status, "succeed"):
+        return ctx.only(f"ignored: the payment is {status.value}")
+    received = Money(int(intent.get("amount_received") or intent.get("amount") or 0), str(intent["currency"]).upper())
+    latest = intent.get("latest_charge")
+    payment.charge_id = str(latest.get("id") if isinstance(latest, dict) else latest or "") or payment.charge_id
+    payment_id = str(payment.id)
+    ctx.after.append(lambda: _release(payment_id))
+    if payment.purpose == "milestone":
+        funded = escrow.commit_card_payment(payment, received, ctx.actor, [ctx.mark("milestone funded")])
+        if funded is not None:
+            return "milestone funded"
+        # the milestone no longer waits for this money (funded from the wallet meanwhile, or the contract ended)
+    wallet.credit_card_payment(payment, received, ctx.actor, [ctx.mark("wallet credited")])
+    return "wallet credited"
+
+
+def _intent_processing(ctx: Context) -> str:
+    payment = _payment_of(ctx, ctx.obj.get("id"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    if not CARD_PAYMENT.allows(PaymentStatus(payment.status), "process"):
+        return ctx.only(f"ignored: the payment is {payment.status}")
+    payment.status = PaymentStatus.PROCESSING.value
+    payment.gsi2pk = f"PENDINGPAY#{payment.profile_id}"
+    payment.gsi2sk = f"{payment.created_at}#{payment.id}"
+    return _save_with(ctx, payment, "payment processing")
+
+
+def _intent_failed(ctx: Context) -> str:
+    intent = ctx.obj
+    payment = _payment_of(ctx, intent.get("id"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    if not CARD_PAYMENT.allows(PaymentStatus(payment.status), "fail"):
+        return ctx.only(f"ignored: the payment is {payment.status}")
+    error = intent.get("last_payment_error") or {}
+    payment.status = PaymentStatus.REQUIRES_PAYMENT.value
+    payment.gsi2pk = None
+    payment.gsi2sk = None
+    payment.last_error = {
+        "code": error.get("code"),
+        "declineCode": error.get("decline_code"),
+        "message": error.get("message"),
+    }
+    event = events.Event(
+        "CardPaymentFailed",
+        {"paymentId": payment.id, "milestoneId": payment.milestone_id, "recipients": [payment.profile_id]}
+        | {"code": error.get("code")},
+    )
+    return _save_with(ctx, payment, "payment failed; the customer may retry", event)
+
+
+def _intent_canceled(ctx: Context) -> str:
+    payment = _payment_of(ctx, ctx.obj.get("id"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    if not CARD_PAYMENT.allows(PaymentStatus(payment.status), "cancel"):
+        return ctx.only(f"ignored: the payment is {payment.status}")
+    payment.status = PaymentStatus.CANCELED.value
+    payment.gsi2pk = None
+    payment.gsi2sk = None
+    return _save_with(ctx, payment, "payment canceled")
+
+
+def _save_with(ctx: Context, payment: PaymentItem, outcome: str, event: events.Event | None = None) -> str:
+    at = iso()
+    payment.updated_at = at
+    with transaction("the payment changed meanwhile") as tx:
+        tx.save(payment)
+        ctx.mark(outcome)(tx, None)
+        if event is not None:
+            events.stage(tx, event, at)
+    if event is not None:
+        events.publish([event])
+    return outcome
+
+
+def _charge_refunded(ctx: Context) -> str:
+    charge = ctx.obj
+    payment = _payment_of(ctx, charge.get("payment_intent"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    if payment.status != PaymentStatus.SUCCEEDED.value:
+        return _hold(ctx, payment)
+    total = int(charge.get("amount_refunded") or 0)
+    delta = total - int(payment.refunded or 0)
+    if delta <= 0:
+        return ctx.only("already booked")  # our own refund, or an older event about fewer refunds
+    book_refund(
+        payment,
+        delta,
+        {"id": None, "status": "succeeded", "by": "stripe", "eventId": ctx.id},
+        ctx.mark("refund booked"),
+    )
+    return "refund booked"
+
+
+def _dispute_created(ctx: Context) -> str:
+    from chalicelib.services import escrow
+
+    dispute = ctx.obj
+    payment = _payment_of(ctx, dispute.get("payment_intent"))
+    if payment is None:
+        return ctx.only("ignored: not a Tasklane payment")
+    if payment.status != PaymentStatus.SUCCEEDED.value:
+        return _hold(ctx, payment)
+    info = {
+        "id": dispute.get("id"),
+        "amount": {"amount": int(dispute.get("amount") or 0), "currency": str(dispute.get("currency", "")).upper()},
+        "reason": dispute.get("reason"),
+        "status": dispute.get("status"),
+        "at": iso(),
+    }
+    payment.dispute = info
+    payment.updated_at = iso()
+    if payment.purpose == "milestone" and payment.booked_to == ledger.escrow(str(payment.contract_id)):
+        outcome = escrow.freeze_for_card_dispute(
+            payment, info, ctx.actor, [save_payment(payment), ctx.mark("card dispute")]
+        )
+        if not outcome.startswith("not frozen") and outcome != "no milestone":
+            return outcome
+    event = events.Event(
+        "CardDisputeOpened",
+        {"paymentId": payment.id, "dispute": info, "purpose": payment.purpose, "recipients": [payment.profile_id]},
+    )
+    return _save_with(ctx, payment, "card dispute recorded for admins", event)
+
+
+def _account_updated(ctx: Context) -> str:
+    account = ctx.obj
+    item = _connect_account(account)
+    if item is None:
+        return ctx.only("ignored: not a Tasklane payout account")
+    created = int(ctx.event.get("created") or 0)
+    if created < int(item.event_created or 0):
+        return ctx.only("ignored: older than the state we hold")
+    item.payouts_enabled = bool(account.get("payouts_enabled"))
+    item.charges_enabled = bool(account.get("charges_enabled"))
+    item.details_submitted = bool(account.get("details_submitted"))
+    item.event_created = created
+    item.updated_at = iso()
+    with transaction("the payout account changed meanwhile") as tx:
+        tx.save(item)
+        ctx.mark("payout account updated")(tx, None)
+    return f"payouts {'enabled' if item.payouts_enabled else 'disabled'}"
+
+
+def _connect_account(account: dict[str, Any]) -> ConnectAccountItem | None:
+    profile_id = (account.get("metadata") or {}).get("profileId")
+    if profile_id:
+        try:
+            item = ConnectAccountItem.get(f"PAYOUTACCT#{profile_id}", "ACCOUNT", consistent_read=True)
+        except ConnectAccountItem.DoesNotExist:
+            return None
+        return item if item.account_id == account.get("id") else None
+    for found in ConnectAccountItem.gsi1.query(f"GATEWAYACCT#{account.get('id')}", limit=1):
+        return ConnectAccountItem.get(found.pk, found.sk, consistent_read=True)
+    return None
+
+
+def _withdrawal_of(obj: dict[str, Any]) -> WithdrawalItem | None:
+    from chalicelib.services import withdrawals
+
+    withdrawal_id = (obj.get("metadata") or {}).get("withdrawalId")
+    return withdrawals.get(str(withdrawal_id)) if withdrawal_id else None
+
+
+def _transfer_created(ctx: Context) -> str:
+    transfer = ctx.obj
+    withdrawal = _withdrawal_of(transfer)
+    if withdrawal is None:
+        return ctx.only("ignored: not a Tasklane withdrawal")
+    if withdrawal.transfer_id == transfer.get("id"):
+        return ctx.only("transfer already recorded")
+    withdrawal.transfer_id = str(transfer.get("id"))
+    withdrawal.updated_at = iso()
+    with transaction("the withdrawal changed meanwhile") as tx:
+        tx.save(withdrawal)
+        ctx.mark("transfer recorded")(tx, None)
+    return "transfer recorded"
+
+
+def _transfer_reversed(ctx: Context) -> str:
+    from chalicelib.services import withdrawals
+
+    transfer = ctx.obj
+    withdrawal = _withdrawal_of(transfer)
+    if withdrawal is None:
+        return ctx.only("ignored: not a Tasklane withdrawal")
+    if withdrawal.status != WithdrawalStatus.APPROVED.value:
+        if withdrawal.status == WithdrawalStatus.PAID.value:
+            return _alert(ctx, withdrawal, "TransferReversedAfterPayout", "reversed after the payout: admins alerted")
+        return ctx.only(f"already settled: the withdrawal is {withdrawal.status}")
+    reversals = (transfer.get("reversals") or {}).get("data") or []
+    withdrawal.reversal_id = str(reversals[-1]["id"]) if reversals else withdrawal.reversal_id
+    failure = {"code": "transfer_reversed", "message": "the transfer to the payout account was reversed"}
+    withdrawals.settle(
+        withdrawal, "fail", ctx.actor, failure, [ctx.mark("withdrawal failed: money back in the wallet")]
+    )
+    return "withdrawal failed: money back in the wallet"
+
+
+def _payout_paid(ctx: Context) -> str:
+    from chalicelib.services import withdrawals
+
+    payout = ctx.obj
+    withdrawal = _withdrawal_of(payout)
+    if withdrawal is None:
+        return ctx.only("ignored: not a Tasklane withdrawal")
+    if withdrawal.status != WithdrawalStatus.APPROVED.value:
+        return ctx.only(f"ignored: the withdrawal is {withdrawal.status}")
+    withdrawal.payout_id = withdrawal.payout_id or str(payout.get("id"))
+    withdrawals.settle(withdrawal, "pay", ctx.actor, None, [ctx.mark("withdrawal paid")])
+    return "withdrawal paid"
+
+
+def _payout_failed(ctx: Context) -> str:
+    from chalicelib.services import withdrawals
+
+    payout = ctx.obj
+    withdrawal = _withdrawal_of(payout)
+    if withdrawal is None:
+        return ctx.only("ignored: not a Tasklane withdrawal")
+    if withdrawal.status == WithdrawalStatus.PAID.value:
+        return _alert(ctx, withdrawal, "PayoutFailedAfterPaid", "failed after it was paid: admins alerted")
+    if withdrawal.status != WithdrawalStatus.APPROVED.value:
+        return ctx.only(f"ignored: the withdrawal is {withdrawal.status}")
+    failure = {"code": payout.get("failure_code"), "message": payout.get("failure_message")}
+    withdrawal.payout_id = withdrawal.payout_id or str(payout.get("id"))
+    withdrawals.reverse_transfer(withdrawal)  # first: a 503 here makes Stripe deliver the event again
+    withdrawals.settle(
+        withdrawal, "fail", ctx.actor, failure, [ctx.mark("withdrawal failed: money back in the wallet")]
+    )
+    return "withdrawal failed: money back in the wallet"
+
+
+def _alert(ctx: Context, withdrawal: WithdrawalItem, kind: str, outcome: str) -> str:
+    at = iso()
+    event = events.Event(kind, {"withdrawalId": withdrawal.id, "eventId": ctx.id, "recipients": []})
+    with transaction("this event was applied meanwhile") as tx:
+        ctx.mark(outcome)(tx, None)
+        events.stage(tx, event, at)
+    events.publish([event])
+    return outcome
+
+
+HANDLERS: dict[str, Callable[[Context], str]] = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.processing": _intent_processing,
+    "payment_intent.payment_failed": _intent_failed,
+    "payment_intent.canceled": _intent_canceled,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+    "account.updated": _account_updated,
+    "transfer.created": _transfer_created,
+    "transfer.reversed": _transfer_reversed,
+    "payout.paid": _payout_paid,
+    "payout.failed": _payout_failed,
+}
