@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 STAGE ?= dev
 
-.PHONY: run demo synth test test-unit test-integration test-e2e lint bench reconcile clean
+.PHONY: run demo races synth test test-unit test-integration test-e2e lint bench reconcile clean
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)  ## start moto server, resources, demo data and the API on :8000
 
 demo: $(STAMP)  ## walk the escrow lifecycle over HTTP against a running `make run`
 	$(BIN)/python scripts/demo.py
+
+races: $(STAMP)  ## money races over HTTP, 20 tries each, against `QUOTA_DEPOSITS=1000/60 make run`
+	$(BIN)/python scripts/races.py $(ARGS)
 
 test: $(STAMP)  ## lint, types and the whole suite (unit, integration, e2e)
 	$(BIN)/ruff check .

@@ -58,7 +58,7 @@ TIMES = "\u00d7"  # the multiplication sign, as in dynamodb.GetItem (times) 2
 
 
 class FlowError(RuntimeError):
-    """A response was not what API.md promises: the bench stops."""
+    """A response was not what docs/api.md promises: the bench stops."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ class Api:
         return json.loads(text) if text else None
 
     def action(self, route: str, *, params: dict[str, str], token: str, variant: str = "") -> Any:
-        """A POST action with no listed field: sent with an absent body, as API.md allows.
+        """A POST action with no listed field: sent with an absent body, as docs/api.md allows.
 
         If the product refuses that (400), the deviation is recorded and the request is sent
         again with `{}`; only the successful request is metered.
@@ -598,10 +598,17 @@ def walk_contract(api: Api, files: Files, consumers: Consumers, market: Market) 
         "PUT",
         "/admin/settings/commission",
         token=admin,
-        body={"defaultBps": commission_settings["defaultBps"], "overrides": commission_settings["overrides"]},
+        body={
+            "defaultBps": commission_settings["defaultBps"],
+            "overrides": commission_settings["overrides"],
+            "version": commission_settings["version"],
+        },
         variant="(unchanged values)",
     )
-    api.check(put == settings, f"PUT /admin/settings/commission answered {put}, GET had {settings}")
+    api.check(
+        put["commission"] == commission_settings | {"version": commission_settings["version"] + 1},
+        f"PUT /admin/settings/commission answered {put}, GET had {settings}",
+    )
 
     first_request, first_message = len(api.log), len(consumers.handled)
     first_polling = len(consumers.polling)

@@ -161,3 +161,8 @@ class Deposit(Body):
 class CommissionSettings(Body):
     default_bps: int = Field(ge=0, le=5000, description="basis points: 1000 = 10 %")
     overrides: dict[Slug, Annotated[int, Field(ge=0, le=5000)]] = Field(default_factory=dict, max_length=200)
+    version: int = Field(
+        ge=0,
+        le=2**53,
+        description="the version GET /admin/settings returned: a stale one is a 409, so no change is lost unseen",
+    )

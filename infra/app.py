@@ -4,8 +4,8 @@ Run directly (no CDK CLI, no npm), it reads the context of cdk.json like the CLI
 writes the cloud assembly to $CDK_OUTDIR (default cdk.out): that is `make synth`.
 
 Context keys: stage (dev|prod), frontendOrigin (comma-separated origins for S3 CORS; required
-for prod), payments (sandbox|stripe; prod defaults to stripe), stripeSecretName (default
-tasklane/<stage>/stripe), reviewWindowSeconds, alarmEmail, logRetentionDays.
+for prod), payments (sandbox|stripe; prod defaults to stripe), reviewWindowSeconds, alarmEmail,
+logRetentionDays, apiRateLimit and apiBurstLimit (stage throttling), wafRateLimit (per IP, 5 minutes).
 """
 
 from __future__ import annotations

@@ -23,12 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import (
+    Acknowledgment,
     ArnFormat,
     CfnOutput,
     Duration,
+    Fn,
     RemovalPolicy,
     Stack,
     Tags,
+    Validations,
 )
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
@@ -44,10 +47,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_s3_deployment as s3_deployment
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.resources import PREFIX, RESOURCES, STATE_MACHINES_DIR, Resources
@@ -87,6 +92,12 @@ CONSUME_ACTIONS = (
 )
 API_FUNCTION = "APIHandler"
 API_STAGE = "api"  # the API Gateway stage `chalice package` writes (api_gateway_stage below)
+# The app's secret: one JSON object keyed by the environment variables it replaces
+# (chalicelib/settings.py SECRET_NAMES). CloudFormation generates ANONYMITY_KEY once; the Stripe
+# keys start empty for the operator to fill in (docs/deploy.md). Changing the generator would
+# replace the key, and with it every provider alias: leave it as it is.
+SECRET_TEMPLATE = {"STRIPE_API_KEY": "", "STRIPE_WEBHOOK_SECRET": ""}
+SECRET_GENERATED_KEY = "ANONYMITY_KEY"
 
 # The back office (issue 8) on AWS: chalicelib/static/admin in a private bucket under admin/,
 # and one CloudFront distribution in front of that bucket and of the API, so that the page and
@@ -133,7 +144,7 @@ class Access:
     workflow: tuple[str, ...] = ()  # Step Functions actions on the milestone machine
     put_events: bool = False  # events:PutEvents on the bus (the outbox publishes after commit)
     send_to: tuple[str, ...] = ()  # queues (names from infra/resources.py) it sends messages to
-    stripe: bool = False  # gets the Stripe secrets in its environment
+    users: tuple[str, ...] = ()  # Cognito admin actions on the user pool
 
 
 # The API: presigned POST uploads (PutObject), HEAD and presigned GET (GetObject),
@@ -144,7 +155,7 @@ API_ACCESS = Access(
     workflow=("states:StartExecution", "states:SendTaskSuccess"),
     put_events=True,
     send_to=(f"{PREFIX}-payouts",),
-    stripe=True,
+    users=("cognito-idp:AdminUserGlobalSignOut",),  # suspension signs the user out
 )
 # SQS consumers, by the queue they consume (a new consumer of one of these queues gets
 # these rights with no change here).
@@ -153,7 +164,7 @@ CONSUMER_ACCESS: dict[str, Access] = {
     f"{PREFIX}-milestone-callbacks": Access(workflow=("states:SendTaskSuccess",), put_events=True),
     f"{PREFIX}-notifications": Access(),  # inbox items only
     f"{PREFIX}-metrics": Access(),  # daily aggregates only
-    f"{PREFIX}-payouts": Access(put_events=True, stripe=True),  # Stripe transfers/payouts, ledger, events
+    f"{PREFIX}-payouts": Access(put_events=True),  # Stripe transfers/payouts, ledger, events
 }
 # Other functions (scheduled jobs, ...) by their Python function name.
 FUNCTION_ACCESS: dict[str, Access] = {
@@ -169,10 +180,12 @@ class StageConfig:
     stage: str
     frontend_origins: tuple[str, ...]
     payments: str
-    stripe_secret_name: str
     review_window_seconds: int
     alarm_email: str | None
     log_retention_days: int
+    api_rate_limit: int  # API Gateway stage throttling: steady requests per second, all clients together
+    api_burst_limit: int  # ... and the burst (token bucket size)
+    waf_rate_limit: int  # WAF rate-based rule: requests per source IP in any 5 minutes, then blocked
 
     @property
     def prod(self) -> bool:
@@ -206,15 +219,26 @@ class StageConfig:
         payments = str(get("payments") or ("stripe" if prod else "sandbox"))
         if payments not in PAYMENTS:
             raise ValueError(f"context payments={payments!r}: expected one of {', '.join(PAYMENTS)}")
-        return cls(
+        if get("stripeSecretName"):
+            raise ValueError(
+                "stripeSecretName is gone: the stack owns the app's secret; put the Stripe keys in it (docs/deploy.md)"
+            )
+        config = cls(
             stage=stage,
             frontend_origins=origins,
             payments=payments,
-            stripe_secret_name=str(get("stripeSecretName") or f"{PREFIX}/{stage}/stripe"),
             review_window_seconds=int(get("reviewWindowSeconds") or 14 * 24 * 3600),
             alarm_email=str(get("alarmEmail")) if get("alarmEmail") else None,
             log_retention_days=int(get("logRetentionDays") or (90 if prod else 14)),
+            api_rate_limit=int(get("apiRateLimit") or (500 if prod else 50)),
+            api_burst_limit=int(get("apiBurstLimit") or (1000 if prod else 100)),
+            waf_rate_limit=int(get("wafRateLimit") or 3000),
         )
+        if not 1 <= config.api_rate_limit <= 10_000 or not 1 <= config.api_burst_limit <= 5_000:
+            raise ValueError("apiRateLimit must be 1..10000 and apiBurstLimit 1..5000 (the account's defaults)")
+        if not 10 <= config.waf_rate_limit <= 2_000_000_000:
+            raise ValueError("wafRateLimit must be 10..2000000000 requests per 5 minutes (WAF's range)")
+        return config
 
 
 @dataclass(frozen=True)
@@ -317,7 +341,9 @@ class TasklaneStack(Stack):
         self.queues, self.dlqs = self._queues()
         self.rules = self._rules()
         self.machines = self._state_machines()
+        self.secret = self._secret(retain)
         self.functions = self._app(build_dir, package_region)
+        self.web_acl = self._rate_limits()
         self.site_bucket, self.distribution = self._back_office(retain)
         self.alarm_topic = self._alarms()
         self._outputs()
@@ -511,6 +537,92 @@ class TasklaneStack(Stack):
             )
         return machines
 
+    # -- secrets and rate limits -----------------------------------------------------------------
+
+    def _secret(self, removal: RemovalPolicy) -> secretsmanager.Secret:
+        """The app's secret (see SECRET_TEMPLATE). Kept on delete in prod: a new anonymity key
+        would give every provider new aliases."""
+        return secretsmanager.Secret(
+            self,
+            "AppSecret",
+            description=f"{self.stack_name}: ANONYMITY_KEY (generated), STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps(SECRET_TEMPLATE),
+                generate_string_key=SECRET_GENERATED_KEY,
+                password_length=64,
+                exclude_punctuation=True,
+            ),
+            removal_policy=removal,
+        )
+
+    def _rate_limits(self) -> wafv2.CfnWebACL:
+        """Two outer limits in front of the app's own quotas (chalicelib/services/quotas.py).
+
+        API Gateway stage throttling caps the stage's steady rate and burst, all clients together
+        (429 from API Gateway itself). A REGIONAL WAF web ACL on the stage blocks a source IP that
+        sends more than `waf_rate_limit` requests in any 5 minutes (403 from WAF), until it slows down.
+        """
+        config = self.config
+        api = self.chalice.get_resource("RestAPI")
+        api.add_override(
+            "Properties.MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": config.api_rate_limit,
+                    "ThrottlingBurstLimit": config.api_burst_limit,
+                }
+            ],
+        )
+        name = f"{self.stack_name}-api"
+        acl = wafv2.CfnWebACL(
+            self,
+            "ApiWebAcl",
+            name=name,
+            scope="REGIONAL",
+            description=f"{self.stack_name}: per-address rate limit of the API",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            ),
+            rules=[
+                wafv2.CfnWebACL.RuleProperty(
+                    name="per-ip-rate",
+                    priority=0,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=config.waf_rate_limit, aggregate_key_type="IP", evaluation_window_sec=300
+                        )
+                    ),
+                    visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                        cloud_watch_metrics_enabled=True,
+                        metric_name=f"{name}-per-ip-rate",
+                        sampled_requests_enabled=True,
+                    ),
+                )
+            ],
+        )
+        # `RestAPI.Stage` is SAM's reference to the stage it generates: the association waits for it.
+        stage_arn = Fn.join(
+            "",
+            [
+                f"arn:{self.partition}:apigateway:{self.region}::/restapis/",
+                api.ref,
+                "/stages/",
+                Fn.ref("RestAPI.Stage"),
+            ],
+        )
+        association = wafv2.CfnWebACLAssociation(
+            self, "ApiWebAclAssociation", resource_arn=stage_arn, web_acl_arn=acl.attr_arn
+        )
+        # CDK's template check knows no SAM-generated names; the transform resolves it (cfn-lint agrees).
+        Validations.of(association).acknowledge(
+            Acknowledgment(id="CloudFormation-Validate::F1020", reason="RestAPI.Stage is resolved by the SAM transform")
+        )
+        return acl
+
     # -- the Chalice app -----------------------------------------------------------------------
 
     def _chalice_config(self) -> dict[str, Any]:
@@ -558,10 +670,7 @@ class TasklaneStack(Stack):
                 # timeout well inside the queue's visibility timeout so a slow run is not redelivered.
                 resource.add_override(f"Properties.Events.{event_id}.Properties.Queue", self.queues[queue].queue_arn)
                 resource.add_override("Properties.Timeout", self._visibility(queue) // 2)
-            variables = dict(environment)
-            if access.stripe and self.config.payments == "stripe":
-                variables |= self._stripe_environment()
-            for key, value in variables.items():
+            for key, value in environment.items():
                 resource.add_override(f"Properties.Environment.Variables.{key}", value)
             # Chalice's own `log_retention_in_days` cannot be used: for the API handler it writes
             # a Fn::Sub on "ApiHandler", a logical ID it renames to "APIHandler" (chalice/package.py).
@@ -584,14 +693,10 @@ class TasklaneStack(Stack):
             "EVENT_BUS_NAME": self.bus.event_bus_name,
             "STATE_MACHINE_ARN": machine.attr_arn,
             "QUEUE_URLS": self.to_json_string({name: queue.queue_url for name, queue in self.queues.items()}),
-        }
-
-    def _stripe_environment(self) -> dict[str, str]:
-        """Resolved by CloudFormation at deploy time from the Secrets Manager secret (JSON keys)."""
-        name = self.config.stripe_secret_name
-        return {
-            "STRIPE_API_KEY": f"{{{{resolve:secretsmanager:{name}:SecretString:apiKey}}}}",
-            "STRIPE_WEBHOOK_SECRET": f"{{{{resolve:secretsmanager:{name}:SecretString:webhookSecret}}}}",
+            # The secrets are read from here at each cold start (chalicelib/settings.py), never
+            # put in the environment, where lambda:GetFunctionConfiguration would show them.
+            "SECRETS_ARN": self.secret.secret_arn,
+            "TASKLANE_ENV": "aws",
         }
 
     def _function_role(self, function: Function, access: Access) -> iam.Role:
@@ -614,6 +719,10 @@ class TasklaneStack(Stack):
                 ],
             ),
             iam.PolicyStatement(sid="Traces", actions=list(XRAY_ACTIONS), resources=["*"]),
+            # Every function reads the settings, secrets included, at its cold start.
+            iam.PolicyStatement(
+                sid="Secrets", actions=["secretsmanager:GetSecretValue"], resources=[self.secret.secret_arn]
+            ),
         ]
         object_actions = [a for a in access.bucket if a != "s3:ListBucket"]
         if object_actions:
@@ -642,6 +751,10 @@ class TasklaneStack(Stack):
         if access.put_events:
             statements.append(
                 iam.PolicyStatement(sid="Events", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn])
+            )
+        if access.users:
+            statements.append(
+                iam.PolicyStatement(sid="Users", actions=list(access.users), resources=[self.user_pool.user_pool_arn])
             )
         if access.send_to:
             statements.append(
@@ -1035,6 +1148,8 @@ class TasklaneStack(Stack):
             "BackOfficeUrl": f"https://{self.distribution.distribution_domain_name}/{ADMIN_PREFIX}",
             "BackOfficeBucketName": self.site_bucket.bucket_name,
             "BackOfficeDistributionId": self.distribution.distribution_id,
+            "AppSecretArn": self.secret.secret_arn,
+            "ApiWebAclArn": self.web_acl.attr_arn,
         }
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

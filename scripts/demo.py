@@ -1,6 +1,6 @@
 """`make demo`: the whole escrow lifecycle over HTTP, against a running `make run` stack.
 
-A client that knows only API.md: it finds Cognito through GET /config, signs a fresh
+A client that knows only docs/api.md: it finds Cognito through GET /config, signs a fresh
 customer and provider up, lets the demo admin verify them, and walks a task from draft
 to a completed contract with two milestones (one released after a revision, one
 disputed and split by the admin), then prints the wallets, the ledgers and the

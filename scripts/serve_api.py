@@ -1,14 +1,81 @@
-"""Serve the Chalice app on the local stack (threaded), with the environment already set."""
+"""Serve the Chalice app on the local stack (threaded), with the environment already set.
+
+chalice local answers what API Gateway would not: an HTML 501 for TRACE or any verb it has no
+`do_<VERB>` for, and a bare JSON 403 for paths no route matches. `GatewayHandler` answers those as
+problem+json like every other error: 405 for an unsupported method (no `Allow`: API Gateway sends none),
+403 "Missing Authentication Token" for an unknown path (API Gateway's status and message, kept so that
+clients see locally what they will see on AWS). Path parameters are percent-decoded, as API Gateway
+decodes them (chalice local hands them over raw: `caf%C3%A9` instead of `café`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from urllib.parse import unquote
+
+from chalice.local import ChaliceRequestHandler, EventType, LambdaEventConverter, RouteMatcher
+
+SUPPORTED = frozenset({"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"})  # chalice local's do_* methods
+MAX_DRAIN = 1024 * 1024  # a refused request's body is read (to keep the connection usable) up to this size
+
+
+class DecodingConverter(LambdaEventConverter):
+    """chalice local's request → Lambda event, with the path parameters decoded as API Gateway does."""
+
+    def create_lambda_event(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> EventType:
+        event = super().create_lambda_event(method, path, headers, body)
+        event["pathParameters"] = {name: unquote(value) for name, value in (event["pathParameters"] or {}).items()}
+        return event
+
+
+class GatewayHandler(ChaliceRequestHandler):
+    """chalice local's handler, with API Gateway's refusals as problem+json."""
+
+    routes: RouteMatcher
+    converter: DecodingConverter
+
+    def __getattr__(self, name: str) -> Any:
+        # BaseHTTPRequestHandler looks up do_<VERB>; a verb chalice local lacks would be an HTML 501.
+        if name.startswith("do_") and name[3:] not in SUPPORTED:
+            return self._unsupported
+        raise AttributeError(name)
+
+    def _unsupported(self) -> None:
+        self._refuse(405, "method-not-allowed", "Method not allowed", f"{self.command} is not supported")
+
+    def _generic_handle(self) -> None:
+        try:
+            self.routes.match_route(self.path)
+        except ValueError:
+            self._refuse(403, "missing-authentication-token", "Forbidden", "Missing Authentication Token")
+            return
+        self.local_gateway.event_converter = self.converter
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _refuse(self, status: int, slug: str, title: str, detail: str) -> None:
+        from chalicelib.handlers.http import problem
+
+        length = self.headers.get("content-length", "0")
+        size = int(length) if length.isascii() and length.isdigit() else 0
+        if 0 < size <= MAX_DRAIN:
+            self.rfile.read(size)
+        else:
+            self.close_connection = size > 0  # too big to read: the rest of the stream is not a request
+        response = problem(status, slug, title, detail)
+        self._send_http_response(status, dict(response.headers), str(response.body))
 
 
 def main() -> None:
@@ -23,7 +90,11 @@ def main() -> None:
 
     import app
 
-    server = create_local_server(app.app, Config(chalice_stage="local"), args.host, args.port)
+    config = Config(chalice_stage="local")
+    server = create_local_server(app.app, config, args.host, args.port)
+    GatewayHandler.routes = RouteMatcher(list(app.app.routes))
+    GatewayHandler.converter = DecodingConverter(GatewayHandler.routes, app.app.api.binary_types)
+    server.server.RequestHandlerClass = functools.partial(GatewayHandler, app_object=app.app, config=config)
     server.server.daemon_threads = True
     print(f"API listening on http://{args.host}:{args.port}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -34,6 +34,9 @@ os.environ.update(
         "BUCKET_NAME": "tasklane-files",
         "EVENT_BUS_NAME": "tasklane",
         "POWERTOOLS_SERVICE_NAME": "tasklane-tests",
+        # Quotas far above what any test does as one user or one address in a window (the tests
+        # of the quotas themselves set low ones); the stacks the tests start inherit them.
+        **{f"QUOTA_{bucket}": "10000/60" for bucket in ("MESSAGES", "UPLOADS", "DEPOSITS", "PUBLIC")},
     }
 )
 for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):

@@ -89,6 +89,7 @@ class FakeStripe(HTTPClient):
     transactions: list[dict[str, Any]] = field(default_factory=list)
     connected_balance: dict[str, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    refund_status: str = "succeeded"  # what a new refund answers; "pending" until `settle_refund`
     _keys: dict[tuple[str | None, str], tuple[str, int, str]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     now: int = field(default_factory=lambda: int(time.time()))
@@ -282,7 +283,7 @@ class FakeStripe(HTTPClient):
             "currency": charge["currency"],
             "metadata": metadata,
             "payment_intent": intent["id"],
-            "status": "succeeded",
+            "status": self.refund_status if metadata else "succeeded",
         }
         self.objects[refund["id"]] = refund
         charge["amount_refunded"] += amount
@@ -513,6 +514,20 @@ class FakeStripe(HTTPClient):
             self._make_refund(intent, charge, amount or charge["amount"] - charge["amount_refunded"], {})
             return self.refunded_event(intent_id)
 
+    def settle_refund(self, refund_id: str, status: str) -> dict[str, Any]:
+        """A refund moves on (pending → succeeded, or → failed at the bank): `refund.updated`, or `refund.failed`.
+        A failed refund gives the money back to the platform balance and off the charge's amount_refunded."""
+        with self._lock:
+            refund = self.objects[refund_id]
+            refund["status"] = status
+            if status == "failed":
+                charge = self.objects[refund["charge"]]
+                charge["amount_refunded"] -= refund["amount"]
+                charge["refunded"] = False
+                self._txn("refund_failure", refund["amount"], charge["currency"], refund)
+                return self.event("refund.failed", refund)
+            return self.event("refund.updated", refund)
+
     def refunded_event(self, intent_id: str) -> dict[str, Any]:
         charge = self.objects[self.objects[intent_id]["latest_charge"]]
         return self.event("charge.refunded", charge)
@@ -624,8 +639,10 @@ def stripe_world(monkeypatch: Any) -> Iterator[StripeWorld]:
 
     import app
     from chalicelib.adapters import payments, stripe_gateway
+    from chalicelib.settings import get_settings
 
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", TEST_SECRET)
+    get_settings.cache_clear()  # the webhook secret is a setting, read once
     stripe_gateway.config.cache_clear()
     fake = FakeStripe()
     port = stripe_gateway.StripeGateway(client(fake))
@@ -633,4 +650,5 @@ def stripe_world(monkeypatch: Any) -> Iterator[StripeWorld]:
         with payments.using(port), Client(app.app, stage_name="local") as test_client:
             yield StripeWorld(fake, port, test_client.http)
     finally:
+        get_settings.cache_clear()
         stripe_gateway.config.cache_clear()

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import ClassVar, Protocol
 
 from chalicelib.domain.clock import iso, now
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.money import Money
 from chalicelib.settings import get_settings
 
@@ -39,6 +39,13 @@ class PaymentRefused(DomainError):
     status = 422
     slug = "payment-refused"
     title = "The payment provider refused"
+
+
+class IdempotencyKeyReused(Conflict):
+    """The same idempotency key came with other parameters: a bug on our side, never applied twice (as Stripe)."""
+
+    slug = "idempotency-key-reused"
+    title = "Idempotency key reused with other parameters"
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,18 @@ class SandboxGateway:
         except PutError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise GatewayUnavailable("the sandbox could not record the operation; retry") from None
-            # a retry of the same operation: it was recorded once already
+            # the same key again: a retry of the same operation is answered as before, other parameters are refused
+            first = SandboxRecordItem.get(item.pk, "OP", consistent_read=True)
+            if (first.kind, first.key, int(first.amount), first.currency, first.account_id) != (
+                kind,
+                key,
+                amount,
+                currency,
+                account,
+            ):
+                raise IdempotencyKeyReused(
+                    f"the sandbox saw this idempotency key with other parameters ({first.kind} of {first.amount})"
+                ) from None
 
     def charge(
         self,

@@ -5,16 +5,15 @@ never loads it. Separate charges and transfers: a milestone's PaymentIntent carr
 `transfer_group` = the contract id, and every object carries our ids in `metadata`. Every create
 sends an idempotency key derived from our own operation ids.
 
-Configuration (environment, read once): STRIPE_API_KEY, STRIPE_WEBHOOK_SECRET (comma-separated
-to accept several endpoints, e.g. the platform's and the Connect one), STRIPE_WEBHOOK_TOLERANCE
-(seconds, default Stripe's 300), STRIPE_CONNECT_COUNTRY (default DE), STRIPE_RETURN_URL and
+Configuration (chalicelib/settings.py, read once; the keys from Secrets Manager on AWS): STRIPE_API_KEY,
+STRIPE_WEBHOOK_SECRET (comma-separated to accept several endpoints, e.g. the platform's and the Connect one),
+STRIPE_WEBHOOK_TOLERANCE (seconds, default Stripe's 300), STRIPE_CONNECT_COUNTRY (default DE), STRIPE_RETURN_URL and
 STRIPE_REFRESH_URL (Connect onboarding), STRIPE_MAX_RETRIES (default 2).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from chalicelib.adapters.payments import (
     BalanceLine,
     Charge,
     GatewayUnavailable,
+    IdempotencyKeyReused,
     Link,
     PaymentRefused,
     Payout,
@@ -33,8 +33,9 @@ from chalicelib.adapters.payments import (
     Transfer,
 )
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import Conflict, ValidationFailed
+from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.money import Money
+from chalicelib.settings import get_settings
 
 T = TypeVar("T")
 DEFAULT_TOLERANCE = 300  # = stripe.Webhook.DEFAULT_TOLERANCE
@@ -53,16 +54,17 @@ class StripeConfig:
 
 @cache
 def config() -> StripeConfig:
-    env = os.environ
-    secrets = tuple(s.strip() for s in env.get("STRIPE_WEBHOOK_SECRET", "").split(",") if s.strip())
+    """From Settings: on AWS the keys come from the Secrets Manager secret (chalicelib/settings.py)."""
+    settings = get_settings()
+    secrets = tuple(s.strip() for s in settings.stripe_webhook_secret.split(",") if s.strip())
     return StripeConfig(
-        api_key=env.get("STRIPE_API_KEY", ""),
+        api_key=settings.stripe_api_key,
         webhook_secrets=secrets,
-        tolerance=int(env.get("STRIPE_WEBHOOK_TOLERANCE", str(DEFAULT_TOLERANCE))),
-        connect_country=env.get("STRIPE_CONNECT_COUNTRY", "DE"),
-        return_url=env.get("STRIPE_RETURN_URL", "https://tasklane.dev/payouts/done"),
-        refresh_url=env.get("STRIPE_REFRESH_URL", "https://tasklane.dev/payouts/again"),
-        max_retries=int(env.get("STRIPE_MAX_RETRIES", "2")),
+        tolerance=settings.stripe_webhook_tolerance,
+        connect_country=settings.stripe_connect_country,
+        return_url=settings.stripe_return_url,
+        refresh_url=settings.stripe_refresh_url,
+        max_retries=settings.stripe_max_retries,
     )
 
 
@@ -114,7 +116,7 @@ def _mapped(call: Callable[[], T]) -> T:
     except (stripe.RateLimitError, stripe.APIConnectionError) as exc:
         raise GatewayUnavailable(f"Stripe did not answer ({type(exc).__name__}); retry later") from None
     except stripe.IdempotencyError:
-        raise Conflict("this payment operation was already sent with other details") from None
+        raise IdempotencyKeyReused("this payment operation was already sent with other details") from None
     except stripe.APIError as exc:
         raise GatewayUnavailable(f"Stripe answered {exc.http_status}; retry later") from None
     except stripe.InvalidRequestError as exc:
@@ -283,7 +285,15 @@ def ledger_key(kind: str, source: Any) -> str | None:
     """Which of our objects a balance transaction belongs to (None: the ledger does not book this kind)."""
     if not isinstance(source, dict):
         return None
-    if kind in ("charge", "payment", "refund", "payment_refund", "payment_failure_refund", "adjustment"):
+    if kind in (
+        "charge",
+        "payment",
+        "refund",
+        "refund_failure",
+        "payment_refund",
+        "payment_failure_refund",
+        "adjustment",
+    ):
         intent = source.get("payment_intent")
         return str(intent) if intent else None
     if kind == "transfer":

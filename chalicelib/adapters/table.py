@@ -345,3 +345,4 @@ class SettingsItem(Item):
     Meta = _Meta
     default_bps = NumberAttribute()
     overrides = JSONAttribute(default=dict)
+    version = VersionAttribute()  # PUT /admin/settings/commission sends the version it read (409 if stale)

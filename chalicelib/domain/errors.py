@@ -52,3 +52,13 @@ class BusinessRuleViolated(DomainError):
     status = 422
     slug = "business-rule"
     title = "Business rule violated"
+
+
+@dataclass
+class Throttled(DomainError):
+    """A per-user or per-address quota is used up; `retry_after` seconds until it refills (Retry-After)."""
+
+    retry_after: int = 1
+    status: ClassVar[int] = 429
+    slug: ClassVar[str] = "too-many-requests"
+    title: ClassVar[str] = "Too many requests"

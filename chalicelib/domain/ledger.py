@@ -41,6 +41,11 @@ def payouts(profile_id: str) -> str:
     return f"payouts:{profile_id}"
 
 
+def refunds(profile_id: str) -> str:
+    """Card refunds in flight: reserved out of the wallet before the gateway is asked, so no other use can spend it."""
+    return f"refunds:{profile_id}"
+
+
 def may_go_negative(account: str) -> bool:
     return account.startswith("clearing:") or account == LOSSES
 
@@ -133,8 +138,24 @@ def payout_returned(profile_id: str, money: Money, kind: str) -> Posting:
     return transfer(kind, payouts(profile_id), wallet(profile_id), money)
 
 
+def refund_reserved(profile_id: str, money: Money) -> Posting:
+    """A refund is asked for: the money leaves the wallet for `refunds:` before the gateway is called."""
+    return transfer("card_refund_reserved", wallet(profile_id), refunds(profile_id), money)
+
+
+def refund_sent(profile_id: str, money: Money, gateway: str) -> Posting:
+    """The gateway refunded the card: the reserved money leaves our books."""
+    return transfer("card_refund", refunds(profile_id), clearing(gateway), money)
+
+
+def refund_released(profile_id: str, money: Money) -> Posting:
+    """The gateway refused the refund (or it failed before paying out): the reservation goes back to the wallet."""
+    return transfer("card_refund_released", refunds(profile_id), wallet(profile_id), money)
+
+
 def card_refund(profile_id: str, covered: Money, uncovered: Money, gateway: str) -> Posting:
-    """Money goes back to the card: from the wallet as far as it holds it, the rest from the platform's losses."""
+    """A refund the gateway started itself (a dashboard refund): from the wallet as far as it holds it, the rest
+    from the platform's losses. Refunds asked for through the API never come here: they are reserved first."""
     legs = [
         Leg(wallet(profile_id), -covered.amount, covered.currency),
         Leg(LOSSES, -uncovered.amount, uncovered.currency),
@@ -143,8 +164,8 @@ def card_refund(profile_id: str, covered: Money, uncovered: Money, gateway: str)
     return Posting("card_refund", tuple(leg for leg in legs if leg.amount))
 
 
-def card_refund_undone(profile_id: str, money: Money, gateway: str) -> Posting:
-    """The gateway refused a refund we had booked: the wallet gets the money back."""
+def card_refund_failed(profile_id: str, money: Money, gateway: str) -> Posting:
+    """A refund the gateway had reported paid failed later (the card account was closed): the money is back."""
     return transfer("card_refund_failed", clearing(gateway), wallet(profile_id), money)
 
 

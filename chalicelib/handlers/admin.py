@@ -1,4 +1,4 @@
-"""Admin moves for issue 2: verification decisions and task review (members of the `admin` group)."""
+"""Admin moves: verification decisions, task review, disputes, commission settings (the `admin` group only)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import ADMIN
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/admin/verifications", "GET", query=("status", "cursor", "limit"))
+@endpoint(bp, "/admin/verifications", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def verification_queue(call: Call) -> dict[str, Any]:
     """Pending verifications, oldest first, with short-lived links to the documents."""
     from chalicelib.adapters import profiles_repo
     from chalicelib.domain.errors import ValidationFailed
     from chalicelib.services import profiles
 
-    call.actor.require_admin()
     if (call.query("status") or "pending") != "pending":
         raise ValidationFailed("only status=pending is queued", [{"field": "status", "message": "pending"}])
     page = profiles_repo.pending_verifications(call.limit(), call.query("cursor"))
@@ -37,19 +37,19 @@ def _decide(call: Call, user_id: str, action: str) -> dict[str, Any]:
     return views.profile(profiles.decide_verification(call.actor, user_id, action, reason))
 
 
-@endpoint(bp, "/admin/verifications/{user_id}/approve", "POST", body="Decision")
+@endpoint(bp, "/admin/verifications/{user_id}/approve", "POST", policy=ADMIN, body="Decision")
 def approve_verification(call: Call, user_id: str) -> dict[str, Any]:
     """Verify an account."""
     return _decide(call, user_id, "approve")
 
 
-@endpoint(bp, "/admin/verifications/{user_id}/reject", "POST", body="Decision")
+@endpoint(bp, "/admin/verifications/{user_id}/reject", "POST", policy=ADMIN, body="Decision")
 def reject_verification(call: Call, user_id: str) -> dict[str, Any]:
     """Reject a verification with a reason; the user may resubmit."""
     return _decide(call, user_id, "reject")
 
 
-@endpoint(bp, "/admin/tasks", "GET", query=("status", "cursor", "limit"))
+@endpoint(bp, "/admin/tasks", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def task_queue(call: Call) -> dict[str, Any]:
     """Tasks by status (default in_review), oldest first."""
     from chalicelib.services import tasks
@@ -58,7 +58,7 @@ def task_queue(call: Call) -> dict[str, Any]:
     return views.page([views.task(t, full=True) for t in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/admin/tasks/{task_id}/approve", "POST", body="Decision")
+@endpoint(bp, "/admin/tasks/{task_id}/approve", "POST", policy=ADMIN, body="Decision")
 def approve_task(call: Call, task_id: str) -> dict[str, Any]:
     """Publish a task under review."""
     from chalicelib.services import tasks
@@ -67,7 +67,7 @@ def approve_task(call: Call, task_id: str) -> dict[str, Any]:
     return views.task(tasks.review_task(call.actor, task_id, "approve", note), full=True)
 
 
-@endpoint(bp, "/admin/tasks/{task_id}/request-changes", "POST", body="Decision")
+@endpoint(bp, "/admin/tasks/{task_id}/request-changes", "POST", policy=ADMIN, body="Decision")
 def request_changes(call: Call, task_id: str) -> dict[str, Any]:
     """Send a task back to its owner with a note."""
     from chalicelib.services import tasks
@@ -76,17 +76,16 @@ def request_changes(call: Call, task_id: str) -> dict[str, Any]:
     return views.task(tasks.review_task(call.actor, task_id, "request_changes", note), full=True)
 
 
-@endpoint(bp, "/admin/disputes", "GET", query=("status", "cursor", "limit"))
+@endpoint(bp, "/admin/disputes", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def dispute_queue(call: Call) -> dict[str, Any]:
     """Open disputes, oldest first: contract, milestone, escrowed amount, reasons and files."""
     from chalicelib.adapters import contracts_repo
 
-    call.actor.require_admin()
     page = contracts_repo.open_disputes(call.limit(), call.query("cursor"))
     return views.page([views.milestone(m) | {"contractId": m.contract_id} for m in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/admin/disputes/{contract_id}/{milestone_id}/resolve", "POST", body="Resolve", money=True)
+@endpoint(bp, "/admin/disputes/{contract_id}/{milestone_id}/resolve", "POST", policy=ADMIN, body="Resolve", money=True)
 def resolve_dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Split a disputed milestone's escrow: releaseAmount (less commission) and refundAmount."""
     from chalicelib.services import escrow
@@ -98,27 +97,43 @@ def resolve_dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str
     return views.milestone(milestone) | {"contractId": contract_id}
 
 
-@endpoint(bp, "/admin/settings", "GET")
-def settings(call: Call) -> dict[str, Any]:
-    """Commission: the default and per-category overrides, in basis points."""
-    from chalicelib.adapters import contracts_repo
+def _settings(commission: Any) -> dict[str, Any]:
+    from chalicelib.services import settings
 
-    call.actor.require_admin()
-    default_bps, overrides = contracts_repo.commission_settings()
-    return {"commission": {"defaultBps": default_bps, "overrides": overrides}}
+    return {
+        "commission": {
+            "defaultBps": commission.default_bps,
+            "overrides": commission.overrides,
+            "version": commission.version,
+        },
+        "history": [
+            {
+                "at": change.at,
+                "by": change.by,
+                "action": change.action,
+                "fromVersion": change.from_version,
+                "toVersion": change.to_version,
+                "before": change.before,
+                "after": change.after,
+            }
+            for change in settings.history()
+        ],
+    }
 
 
-@endpoint(bp, "/admin/settings/commission", "PUT", body="CommissionSettings")
+@endpoint(bp, "/admin/settings", "GET", policy=ADMIN)
+def get_settings(call: Call) -> dict[str, Any]:
+    """Commission: the default and per-category overrides in basis points, its version, and the latest changes."""
+    from chalicelib.services import settings
+
+    return _settings(settings.commission())
+
+
+@endpoint(bp, "/admin/settings/commission", "PUT", policy=ADMIN, body="CommissionSettings")
 def set_commission(call: Call) -> dict[str, Any]:
-    """Set the default commission and per-category overrides (applies to contracts awarded after)."""
-    from chalicelib.adapters.table import SettingsItem
+    """Set the default commission and per-category overrides (applies to contracts awarded after); send the
+    `version` you read: a stale one is a 409."""
+    from chalicelib.services import settings
 
-    call.actor.require_admin()
-    SettingsItem(
-        pk="SETTINGS",
-        sk="COMMISSION",
-        type="Settings",
-        default_bps=call.body.default_bps,
-        overrides=dict(call.body.overrides),
-    ).save()
-    return {"commission": {"defaultBps": call.body.default_bps, "overrides": dict(call.body.overrides)}}
+    body = call.body
+    return _settings(settings.set_commission(call.actor, body.version, body.default_bps, dict(body.overrides)))

@@ -16,6 +16,7 @@ from chalice.app import Blueprint, Response, SQSEvent
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import ADMIN
 
 bp = Blueprint(__name__)
 
@@ -127,7 +128,7 @@ def user(found: Any) -> dict[str, Any]:
     }
 
 
-@endpoint(bp, "/admin/users", "GET", query=("q", "cursor", "limit"))
+@endpoint(bp, "/admin/users", "GET", policy=ADMIN, query=("q", "cursor", "limit"))
 def search_users(call: Call) -> dict[str, Any]:
     """Users whose email or display name starts with ?q= (at least 2 characters), in alphabetical order."""
     from chalicelib.services import users
@@ -167,7 +168,7 @@ def _figures(one: Any, currency: str) -> dict[str, Any]:
     }
 
 
-@endpoint(bp, "/admin/metrics", "GET", query=("from", "to", "currency"))
+@endpoint(bp, "/admin/metrics", "GET", policy=ADMIN, query=("from", "to", "currency"))
 def platform_metrics(call: Call) -> dict[str, Any]:
     """Daily figures from ?from= to ?to= (YYYY-MM-DD, UTC, inclusive; default the last 30 days), one Query."""
     from chalicelib.services import metrics

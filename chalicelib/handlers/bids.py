@@ -8,11 +8,12 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_PROVIDER
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks/{task_id}/bids", "POST", body="PlaceBid", status=201)
+@endpoint(bp, "/tasks/{task_id}/bids", "POST", policy=VERIFIED_PROVIDER, body="PlaceBid", status=201)
 def place_bid(call: Call, task_id: str) -> dict[str, Any]:
     """Bid on an open task (verified providers); milestone amounts add up to the price."""
     from chalicelib.services import bids
@@ -20,35 +21,34 @@ def place_bid(call: Call, task_id: str) -> dict[str, Any]:
     return views.bid(bids.place_bid(call.actor, task_id, call.body))
 
 
-@endpoint(bp, "/tasks/{task_id}/bids", "GET", query=("order", "cursor", "limit"))
+@endpoint(bp, "/tasks/{task_id}/bids", "GET", policy=PROFILE_OR_ADMIN, query=("order", "cursor", "limit"))
 def list_bids(call: Call, task_id: str) -> dict[str, Any]:
     """The owner sees all bids (order=match|price|rating); a provider sees their own."""
     from chalicelib.services import bids
 
     task, rows, cursor = bids.list_bids(call.actor, task_id, call.query("order"), call.limit(), call.query("cursor"))
-    owner = call.actor.is_admin or call.actor.profile_id == task.owner_id
+    owner = bids.sees_every_bid(call.actor, task)
     return views.page(
         [views.bid(b, p if owner else None, s if owner else None, for_owner=owner) for b, p, s in rows], cursor
     )
 
 
-@endpoint(bp, "/me/bids", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/bids", "GET", policy=PROFILE, query=("cursor", "limit"))
 def my_bids(call: Call) -> dict[str, Any]:
     """My bids, newest first (providers)."""
-    from chalicelib.adapters import bids_repo
+    from chalicelib.services import bids
 
-    profile = call.actor.require_profile()
-    page = bids_repo.for_provider(profile.id, call.limit(), call.query("cursor"))
+    page = bids.mine(call.actor, call.limit(), call.query("cursor"))
     return views.page([views.bid(b) for b in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/bids/{bid_id}", "GET")
+@endpoint(bp, "/bids/{bid_id}", "GET", policy=PROFILE_OR_ADMIN)
 def get_bid(call: Call, bid_id: str) -> dict[str, Any]:
     """One bid: its bidder, the task owner and admins."""
     from chalicelib.services import bids
 
     bid = bids.get_bid(call.actor, bid_id)
-    return views.bid(bid, for_owner=call.actor.profile_id == bid.task_owner_id)
+    return views.bid(bid, for_owner=bids.owns_task_of(call.actor, bid))
 
 
 def _move(call: Call, bid_id: str, action: str, note: str | None = None) -> dict[str, Any]:
@@ -57,25 +57,25 @@ def _move(call: Call, bid_id: str, action: str, note: str | None = None) -> dict
     return views.bid(bids.workbench_move(call.actor, bid_id, action, note), for_owner=True)
 
 
-@endpoint(bp, "/bids/{bid_id}/shortlist", "POST")
+@endpoint(bp, "/bids/{bid_id}/shortlist", "POST", policy=CUSTOMER)
 def shortlist(call: Call, bid_id: str) -> dict[str, Any]:
     """Workbench: shortlist a bid."""
     return _move(call, bid_id, "shortlist")
 
 
-@endpoint(bp, "/bids/{bid_id}/reject", "POST")
+@endpoint(bp, "/bids/{bid_id}/reject", "POST", policy=CUSTOMER)
 def reject(call: Call, bid_id: str) -> dict[str, Any]:
     """Workbench: reject a bid."""
     return _move(call, bid_id, "reject")
 
 
-@endpoint(bp, "/bids/{bid_id}/remark", "PUT", body="Remark")
+@endpoint(bp, "/bids/{bid_id}/remark", "PUT", policy=CUSTOMER, body="Remark")
 def remark(call: Call, bid_id: str) -> dict[str, Any]:
     """Workbench: the owner's private note on a bid (empty text clears it)."""
     return _move(call, bid_id, "remark", call.body.text)
 
 
-@endpoint(bp, "/bids/{bid_id}/withdraw", "POST")
+@endpoint(bp, "/bids/{bid_id}/withdraw", "POST", policy=PROVIDER)
 def withdraw(call: Call, bid_id: str) -> dict[str, Any]:
     """The bidder withdraws their bid."""
     from chalicelib.services import bids

@@ -8,11 +8,12 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_CUSTOMER
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/bids/{bid_id}/award", "POST", status=201)
+@endpoint(bp, "/bids/{bid_id}/award", "POST", policy=VERIFIED_CUSTOMER, status=201)
 def award(call: Call, bid_id: str) -> dict[str, Any]:
     """Award a bid (verified task owner): a draft contract with the bid's milestones; other bids lose."""
     from chalicelib.services import contracts
@@ -21,18 +22,16 @@ def award(call: Call, bid_id: str) -> dict[str, Any]:
     return views.contract(contract, milestones)
 
 
-@endpoint(bp, "/me/contracts", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/contracts", "GET", policy=PROFILE, query=("cursor", "limit"))
 def my_contracts(call: Call) -> dict[str, Any]:
     """My contracts, newest first."""
-    from chalicelib.adapters import contracts_repo
+    from chalicelib.services import contracts
 
-    profile = call.actor.require_profile()
-    index = "gsi1" if profile.role == "customer" else "gsi2"
-    page = contracts_repo.for_party(profile.id, call.limit(), call.query("cursor"), index)
+    page = contracts.mine(call.actor, call.limit(), call.query("cursor"))
     return views.page([views.contract(c, []) | {"milestones": None} for c in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/contracts/{contract_id}", "GET")
+@endpoint(bp, "/contracts/{contract_id}", "GET", policy=PROFILE_OR_ADMIN)
 def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
     """The contract with its milestones: parties, the assigned reviewer and admins."""
     from chalicelib.services import contracts
@@ -41,7 +40,7 @@ def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
     return views.contract(contract, milestones)
 
 
-@endpoint(bp, "/contracts/{contract_id}/sign", "POST")
+@endpoint(bp, "/contracts/{contract_id}/sign", "POST", policy=PROFILE)
 def sign(call: Call, contract_id: str) -> dict[str, Any]:
     """Sign (terms and NDA accepted, with time and version); both signed → active."""
     from chalicelib.services import contracts
@@ -54,7 +53,9 @@ def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:
     return views.milestone(milestone) | {"contractId": contract_id}
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", body="Fund", money=True)
+@endpoint(
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", policy=CUSTOMER, body="Fund", money=True
+)
 def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Hold the milestone's amount in escrow, from the wallet or by card (Stripe: 202 with the payment to
     confirm; the milestone is funded when the payment webhook arrives)."""
@@ -64,7 +65,7 @@ def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return payments.funding(contract_id, escrow.fund_milestone(call.actor, contract_id, milestone_id, call.body.source))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", body="Submit")
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", policy=PROVIDER, body="Submit")
 def submit(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Deliver files (upload ids, purpose deliverable) for review."""
     from chalicelib.services import escrow
@@ -73,7 +74,7 @@ def submit(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return _milestone(contract_id, milestone)
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/accept", "POST", money=True)
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/accept", "POST", policy=CUSTOMER, money=True)
 def accept(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Accept the work: the escrow is released to the provider less commission."""
     from chalicelib.services import escrow
@@ -81,7 +82,9 @@ def accept(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return _milestone(contract_id, escrow.accept(call.actor, contract_id, milestone_id))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/request-revision", "POST", body="Reason")
+@endpoint(
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/request-revision", "POST", policy=CUSTOMER, body="Reason"
+)
 def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Send the work back with a reason."""
     from chalicelib.services import escrow
@@ -89,7 +92,7 @@ def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[st
     return _milestone(contract_id, escrow.request_revision(call.actor, contract_id, milestone_id, call.body.reason))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", body="Reason")
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", policy=PROFILE, body="Reason")
 def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Either party disputes a milestone under review: the escrow is frozen until an admin resolves it."""
     from chalicelib.services import escrow
@@ -97,7 +100,9 @@ def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return _milestone(contract_id, escrow.dispute(call.actor, contract_id, milestone_id, call.body.reason))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}", "GET")
+@endpoint(
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}", "GET", policy=PROFILE_OR_ADMIN
+)
 def deliverable(call: Call, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
     """A short-lived download link for a submitted file (parties, reviewer, admins)."""
     from chalicelib.services import escrow
@@ -105,7 +110,7 @@ def deliverable(call: Call, contract_id: str, milestone_id: str, upload_id: str)
     return escrow.deliverable_url(call.actor, contract_id, milestone_id, upload_id)
 
 
-@endpoint(bp, "/contracts/{contract_id}/reviews", "POST", body="PostReview", status=201)
+@endpoint(bp, "/contracts/{contract_id}/reviews", "POST", policy=PROFILE, body="PostReview", status=201)
 def review(call: Call, contract_id: str) -> dict[str, Any]:
     """Rate the other party of a completed contract, once."""
     from chalicelib.services import contracts

@@ -1,4 +1,5 @@
-"""The HTTP edge: authentication, body parsing, problem+json errors and the OpenAPI registry.
+"""The HTTP edge: authentication, the access policy, quotas, body parsing, problem+json errors and the
+OpenAPI registry.
 
 Request models and services are imported on first use, not at import time: importing
 `app` is the Lambda cold start.
@@ -17,12 +18,17 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib.domain.errors import DomainError, ValidationFailed
+from chalicelib.domain.errors import DomainError, NotFound, Throttled, ValidationFailed
+from chalicelib.handlers.policy import Policy
 
 log = Logger(service="tasklane")  # JSON lines; POWERTOOLS_SERVICE_NAME overrides
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://tasklane.dev/problems/"
 MAX_BODY = 256 * 1024
+MAX_QUERY = 1024  # bytes of one query value: cursors fit (paging.MAX_CURSOR), DynamoDB keys stay under their limits
+MAX_ID = 128  # characters of one path parameter: every id we mint is far shorter, every key fits
+_DECIMAL = re.compile(r"[0-9]{1,3}")
+_ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_ID}}}")  # printable ASCII, no space
 # A handler's dict carrying this key asks for another success status (202: work continues elsewhere).
 STATUS_KEY = "__status__"
 
@@ -32,12 +38,18 @@ class RouteSpec:
     path: str
     method: str
     summary: str
-    auth: str
+    policy: Policy  # who may call (chalicelib/handlers/policy.py), `writable` settled for the method
     body: str | None
     status: int
     tag: str
     query: tuple[str, ...] = ()
     money: bool = False
+    quota: str | None = None  # the quota bucket charged per caller (services/quotas.py)
+
+    @property
+    def auth(self) -> str:
+        """none | optional | required: whether and how a token is read."""
+        return self.policy.auth
 
 
 @dataclass
@@ -51,15 +63,23 @@ class Call:
     lambda_context: Any = None
 
     def query(self, name: str) -> str | None:
+        """A query value; over MAX_QUERY bytes is a 400, so no service builds a key DynamoDB refuses."""
         params: Any = self.request.query_params or {}
         value: str | None = params.get(name)
-        return value if value not in (None, "") else None
+        if value in (None, ""):
+            return None
+        if len(value.encode("utf-8", "surrogatepass")) > MAX_QUERY:
+            raise ValidationFailed(
+                f"{name} is longer than {MAX_QUERY} bytes", [{"field": name, "message": f"at most {MAX_QUERY} bytes"}]
+            )
+        return value
 
     def limit(self, default: int = 20) -> int:
+        """ASCII digits only: `str.isdigit` also takes "²", which `int` then refuses (a 500 before)."""
         raw = self.query("limit")
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        if not _DECIMAL.fullmatch(raw) or not 1 <= int(raw) <= 100:
             raise ValidationFailed("limit must be an integer from 1 to 100", [{"field": "limit", "message": "1..100"}])
         return int(raw)
 
@@ -75,7 +95,10 @@ def problem(status: int, slug: str, title: str, detail: str, errors: list[dict[s
 
 
 def from_error(error: DomainError) -> Response:
-    return problem(error.status, error.slug, error.title, error.detail, error.errors)
+    response = problem(error.status, error.slug, error.title, error.detail, error.errors)
+    if isinstance(error, Throttled):
+        response.headers["Retry-After"] = str(max(1, int(error.retry_after)))
+    return response
 
 
 def model(name: str) -> Any:
@@ -84,18 +107,31 @@ def model(name: str) -> Any:
     return getattr(importlib.import_module(module or "chalicelib.schemas"), attribute)
 
 
+def _text(raw: str | bytes | None) -> str:
+    """The body as text; bytes that are not UTF-8 are the client's mistake (400), not ours."""
+    if not isinstance(raw, bytes):
+        return raw or ""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            "the request body is not UTF-8",
+            [{"field": "", "message": f"invalid UTF-8 at byte {exc.start}", "type": "utf8_invalid"}],
+        ) from None
+
+
 def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
+    """The body as the route's model; anything else (not UTF-8, not JSON, not valid) is a 400 naming the field."""
     if model_name is None:
-        text = raw.decode() if isinstance(raw, bytes) else (raw or "")
-        if text.strip() not in ("", "{}", "null"):
+        if _text(raw).strip() not in ("", "{}", "null"):
             raise ValidationFailed("this action takes no body", [{"field": "", "message": "must be empty"}])
         return None
-    if raw is not None and len(raw.encode() if isinstance(raw, str) else raw) > MAX_BODY:
+    if raw is not None and len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw) > MAX_BODY:
         raise ValidationFailed(f"body larger than {MAX_BODY} bytes")
     from pydantic import ValidationError
 
+    text = _text(raw)
     try:
-        text = raw.decode() if isinstance(raw, bytes) else (raw or "")
         return model(model_name).model_validate_json(text if text.strip() else "{}")
     except ValidationError as exc:
         errors = [
@@ -109,13 +145,38 @@ def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
         raise ValidationFailed("the request body is not valid", errors) from None
 
 
-def _actor(request: Request, auth: str) -> Any:
+def _known_ids(params: dict[str, str]) -> None:
+    """A path id we could never have minted is a 404 before any AWS call (DynamoDB refuses keys over its limits)."""
+    for name, value in params.items():
+        if not _ID.fullmatch(value or ""):
+            raise NotFound(f"no such {name.removesuffix('_id').replace('_', ' ')}")
+
+
+def _actor(request: Request, policy: Policy) -> Any:
+    """The verified caller, or None: public routes read no token; optional ones only when one is sent."""
     header = request.headers.get("authorization")
-    if auth == "none" or (auth == "optional" and not header):
+    if policy.auth == "none" or (policy.auth == "optional" and not header):
         return None
     from chalicelib.services.identity import authenticate
 
     return authenticate(header)
+
+
+def source_ip(request: Request) -> str:
+    """The caller's address: API Gateway's sourceIp, else the first X-Forwarded-For hop, else "unknown"."""
+    identity = (request.context or {}).get("identity") or {}
+    address = identity.get("sourceIp") if isinstance(identity, dict) else None
+    if not address:
+        forwarded = request.headers.get("x-forwarded-for") or ""
+        address = forwarded.split(",")[0].strip()
+    return str(address) if address else "unknown"
+
+
+def _charge(bucket: str, request: Request, actor: Any) -> None:
+    """One unit of `bucket` for this caller: the signed-in user's sub, else the source address (429 when used up)."""
+    from chalicelib.services import quotas
+
+    quotas.charge(bucket, actor.sub if actor is not None else source_ip(request))
 
 
 def endpoint(
@@ -123,14 +184,17 @@ def endpoint(
     path: str,
     method: str = "GET",
     *,
-    auth: str = "required",
+    policy: Policy,
     body: str | None = None,
     status: int = 200,
     summary: str = "",
     query: tuple[str, ...] = (),
     money: bool = False,
+    quota: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a route: every request is authenticated (unless `auth` says otherwise) and parsed first."""
+    """Register a route. Each request is, in order: authenticated as `policy` needs, refused unless `policy`
+    admits the caller, charged to `quota`, parsed, and only then handed to the handler."""
+    access = policy.for_method(method)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         ROUTES.append(
@@ -138,12 +202,13 @@ def endpoint(
                 path,
                 method,
                 summary or (fn.__doc__ or "").strip(),
-                auth,
+                access,
                 body,
                 status,
                 bp._import_name.rsplit(".", 1)[-1],
                 query,
                 money,
+                quota,
             )
         )
 
@@ -154,7 +219,11 @@ def endpoint(
             log.set_correlation_id(request_id)
             log.append_keys(route=f"{method} {path}")
             try:
-                actor = _actor(request, auth)
+                _known_ids(params)
+                actor = _actor(request, access)
+                access.check(actor)
+                if quota is not None:
+                    _charge(quota, request, actor)
                 parsed = parse_body(body, request.raw_body if method in ("POST", "PUT", "PATCH") else None)
                 call = Call(request, actor, parsed, params, getattr(bp, "lambda_context", None))
                 key = request.headers.get("idempotency-key") if money else None

@@ -7,17 +7,18 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import PUBLIC
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/health", "GET", auth="none")
+@endpoint(bp, "/health", "GET", policy=PUBLIC)
 def health(call: Call) -> dict[str, Any]:
     """Liveness."""
     return {"status": "ok"}
 
 
-@endpoint(bp, "/config", "GET", auth="none")
+@endpoint(bp, "/config", "GET", policy=PUBLIC)
 def config(call: Call) -> dict[str, Any]:
     """All a frontend needs to sign users up and in."""
     from chalicelib.settings import get_settings
@@ -31,7 +32,7 @@ def config(call: Call) -> dict[str, Any]:
     }
 
 
-@endpoint(bp, "/openapi.json", "GET", auth="none")
+@endpoint(bp, "/openapi.json", "GET", policy=PUBLIC)
 def openapi(call: Call) -> dict[str, Any]:
     """This contract, generated from the routes and the request models."""
     from chalicelib.handlers.openapi import build

@@ -8,11 +8,12 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import PROFILE
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/me/wallet", "GET")
+@endpoint(bp, "/me/wallet", "GET", policy=PROFILE)
 def wallet(call: Call) -> dict[str, Any]:
     """My balances per currency: available and pending."""
     from chalicelib.services import wallet
@@ -20,7 +21,7 @@ def wallet(call: Call) -> dict[str, Any]:
     return wallet.wallet(call.actor)
 
 
-@endpoint(bp, "/me/ledger", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/ledger", "GET", policy=PROFILE, query=("cursor", "limit"))
 def ledger(call: Call) -> dict[str, Any]:
     """My wallet's ledger entries, newest first."""
     from chalicelib.services import wallet
@@ -29,7 +30,7 @@ def ledger(call: Call) -> dict[str, Any]:
     return views.page([views.entry(e) for e in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/me/deposits", "POST", body="Deposit", status=201, money=True)
+@endpoint(bp, "/me/deposits", "POST", policy=PROFILE, body="Deposit", status=201, money=True, quota="deposits")
 def deposit(call: Call) -> dict[str, Any]:
     """Top up the wallet by card: the sandbox completes at once (201); Stripe answers 202 with the payment to
     confirm, and the wallet is credited by its webhook."""
@@ -39,7 +40,7 @@ def deposit(call: Call) -> dict[str, Any]:
     return payments.deposit(wallet.deposit(call.actor, call.body.amount.domain()))
 
 
-@endpoint(bp, "/me/notifications", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/notifications", "GET", policy=PROFILE, query=("cursor", "limit"))
 def notifications(call: Call) -> dict[str, Any]:
     """My in-app inbox, newest first."""
     from chalicelib.services import notifications

@@ -9,7 +9,8 @@ from typing import Any
 
 from chalice.app import Blueprint, Response, SQSEvent
 
-from chalicelib.domain.errors import DomainError, NotFound, ValidationFailed
+from chalicelib.domain.errors import DomainError, ValidationFailed
+from chalicelib.handlers import policy as may
 from chalicelib.handlers import views
 from chalicelib.handlers.http import MAX_BODY, ROUTES, STATUS_KEY, Call, RouteSpec, endpoint, from_error, log, problem
 
@@ -52,7 +53,7 @@ ROUTES.append(
         "/webhooks/stripe",
         "POST",
         "Stripe's signed events (Stripe-Signature checked with the endpoint secret); each event applied once.",
-        "none",
+        may.PUBLIC.for_method("POST"),
         None,
         200,
         "payments",
@@ -99,7 +100,7 @@ def deposit(result: dict[str, Any]) -> dict[str, Any]:
 # --- withdrawals ----------------------------------------------------------------------------------------
 
 
-@endpoint(bp, "/me/withdrawals", "POST", body="Deposit", status=201, money=True)
+@endpoint(bp, "/me/withdrawals", "POST", policy=may.VERIFIED_PROVIDER, body="Deposit", status=201, money=True)
 def request_withdrawal(call: Call) -> dict[str, Any]:
     """Provider: withdraw `{amount}` from the wallet to the payout account → `requested` (admins approve)."""
     from chalicelib.services import withdrawals
@@ -107,7 +108,7 @@ def request_withdrawal(call: Call) -> dict[str, Any]:
     return withdrawal(withdrawals.request(call.actor, call.body.amount.domain()))
 
 
-@endpoint(bp, "/me/withdrawals", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/withdrawals", "GET", policy=may.PROFILE, query=("cursor", "limit"))
 def my_withdrawals(call: Call) -> dict[str, Any]:
     """My withdrawals, newest first."""
     from chalicelib.services import withdrawals
@@ -116,7 +117,7 @@ def my_withdrawals(call: Call) -> dict[str, Any]:
     return views.page([withdrawal(w) for w in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/admin/withdrawals", "GET", query=("status", "cursor", "limit"))
+@endpoint(bp, "/admin/withdrawals", "GET", policy=may.ADMIN, query=("status", "cursor", "limit"))
 def withdrawal_queue(call: Call) -> dict[str, Any]:
     """Admin: `?status=requested` (default) or `approved`, oldest first, each with the user's recent deposits
     and incoming payments beside it."""
@@ -138,7 +139,7 @@ def withdrawal_queue(call: Call) -> dict[str, Any]:
     return views.page(items, page.next_cursor)
 
 
-@endpoint(bp, "/admin/withdrawals/{withdrawal_id}/approve", "POST", money=True)
+@endpoint(bp, "/admin/withdrawals/{withdrawal_id}/approve", "POST", policy=may.ADMIN, money=True)
 def approve_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     """Admin: approve → `approved`; the payout job sends it to the provider's payout account."""
     from chalicelib.services import withdrawals
@@ -146,7 +147,7 @@ def approve_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     return withdrawal(withdrawals.approve(call.actor, withdrawal_id))
 
 
-@endpoint(bp, "/admin/withdrawals/{withdrawal_id}/reject", "POST", body="Reason", money=True)
+@endpoint(bp, "/admin/withdrawals/{withdrawal_id}/reject", "POST", policy=may.ADMIN, body="Reason", money=True)
 def reject_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     """Admin: reject with `{reason}` → `rejected`; the money goes back to the wallet."""
     from chalicelib.services import withdrawals
@@ -154,7 +155,7 @@ def reject_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     return withdrawal(withdrawals.reject(call.actor, withdrawal_id, call.body.reason))
 
 
-@endpoint(bp, "/me/payouts/onboarding", "POST")
+@endpoint(bp, "/me/payouts/onboarding", "POST", policy=may.PROVIDER)
 def payout_onboarding(call: Call) -> dict[str, Any]:
     """Provider: my payout account (Stripe Connect Express, created once) and a fresh onboarding link."""
     from chalicelib.services import withdrawals
@@ -165,23 +166,21 @@ def payout_onboarding(call: Call) -> dict[str, Any]:
 # --- card payments ------------------------------------------------------------------------------------
 
 
-@endpoint(bp, "/payments/{payment_id}", "GET")
+@endpoint(bp, "/payments/{payment_id}", "GET", policy=may.PROFILE_OR_ADMIN)
 def get_payment(call: Call, payment_id: str) -> dict[str, Any]:
     """A card payment (milestone funding or deposit): the payer and admins."""
     from chalicelib.services import payments
 
-    payment = payments.get_payment(payment_id)
-    if payment is None or (not call.actor.is_admin and payment.profile_id != call.actor.profile_id):
-        raise NotFound("no such payment")
-    return payments.payment_view(payment)
+    return payments.payment_view(payments.payment_for(call.actor, payment_id))
 
 
-@endpoint(bp, "/payments/{payment_id}/refund", "POST", body="Deposit", money=True)
+@endpoint(bp, "/payments/{payment_id}/refund", "POST", policy=may.PROFILE_OR_ADMIN, body="Deposit", money=True)
 def refund_payment(call: Call, payment_id: str) -> dict[str, Any]:
     """The payer or an admin: send `{amount}` back to the card, as far as the wallet still holds that money."""
-    from chalicelib.services import payments
+    from chalicelib.services import payments, refunds
 
-    return payments.payment_view(payments.refund(call.actor, payment_id, call.body.amount.domain()))
+    key = call.request.headers.get("idempotency-key")
+    return payments.payment_view(refunds.request(call.actor, payment_id, call.body.amount.domain(), key))
 
 
 # --- the payout job ------------------------------------------------------------------------------------

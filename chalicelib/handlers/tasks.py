@@ -8,11 +8,12 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import CUSTOMER, OPTIONAL, PUBLIC
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks", "POST", body="TaskFields", status=201)
+@endpoint(bp, "/tasks", "POST", policy=CUSTOMER, body="TaskFields", status=201)
 def create_task(call: Call) -> dict[str, Any]:
     """Post a task as a draft."""
     from chalicelib.services import tasks
@@ -20,7 +21,7 @@ def create_task(call: Call) -> dict[str, Any]:
     return views.task(tasks.create_task(call.actor, call.body), full=True)
 
 
-@endpoint(bp, "/tasks", "GET", auth="none", query=("category", "skill", "cursor", "limit"))
+@endpoint(bp, "/tasks", "GET", policy=PUBLIC, quota="public", query=("category", "skill", "cursor", "limit"))
 def browse(call: Call) -> dict[str, Any]:
     """Open public tasks, newest first."""
     from chalicelib.services import tasks
@@ -29,7 +30,7 @@ def browse(call: Call) -> dict[str, Any]:
     return views.page([views.task(t) for t in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/me/tasks", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/tasks", "GET", policy=CUSTOMER, query=("cursor", "limit"))
 def my_tasks(call: Call) -> dict[str, Any]:
     """My tasks in every state, newest first (customers)."""
     from chalicelib.services import tasks
@@ -38,17 +39,16 @@ def my_tasks(call: Call) -> dict[str, Any]:
     return views.page([views.task(t, full=True) for t in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/tasks/{task_id}", "GET", auth="optional")
+@endpoint(bp, "/tasks/{task_id}", "GET", policy=OPTIONAL, quota="public")
 def get_task(call: Call, task_id: str) -> dict[str, Any]:
     """A task: anyone for open public tasks; owner, invitees and admins otherwise."""
     from chalicelib.services import tasks
 
     task = tasks.get_task(call.actor, task_id)
-    owner_view = call.actor is not None and (call.actor.is_admin or call.actor.profile_id == task.owner_id)
-    return views.task(task, full=owner_view)
+    return views.task(task, full=tasks.owner_view(call.actor, task))
 
 
-@endpoint(bp, "/tasks/{task_id}", "PATCH", body="EditTask")
+@endpoint(bp, "/tasks/{task_id}", "PATCH", policy=CUSTOMER, body="EditTask")
 def edit_task(call: Call, task_id: str) -> dict[str, Any]:
     """Edit a draft (or a task sent back with changes requested)."""
     from chalicelib.services import tasks
@@ -56,7 +56,7 @@ def edit_task(call: Call, task_id: str) -> dict[str, Any]:
     return views.task(tasks.edit_task(call.actor, task_id, call.body), full=True)
 
 
-@endpoint(bp, "/tasks/{task_id}/submit", "POST")
+@endpoint(bp, "/tasks/{task_id}/submit", "POST", policy=CUSTOMER)
 def submit_task(call: Call, task_id: str) -> dict[str, Any]:
     """Send the task to admin review."""
     from chalicelib.services import tasks

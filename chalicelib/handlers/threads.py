@@ -9,11 +9,12 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import ADMIN, PROFILE, PROFILE_OR_ADMIN
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks/{task_id}/threads", "POST", body="chalicelib.chat_schemas.OpenThread", status=201)
+@endpoint(bp, "/tasks/{task_id}/threads", "POST", policy=PROFILE, body="chalicelib.chat_schemas.OpenThread", status=201)
 def open_thread(call: Call, task_id: str) -> Any:
     """Open (201) or return (200) the pre-award thread between the task owner and one provider."""
     from chalicelib.services import threads
@@ -25,7 +26,7 @@ def open_thread(call: Call, task_id: str) -> Any:
     return Response(body=json.dumps(body), status_code=200, headers={"Content-Type": "application/json"})
 
 
-@endpoint(bp, "/contracts/{contract_id}/thread", "GET")
+@endpoint(bp, "/contracts/{contract_id}/thread", "GET", policy=PROFILE_OR_ADMIN)
 def contract_thread(call: Call, contract_id: str) -> dict[str, Any]:
     """The contract's thread (parties, the assigned reviewer, admins), opened at award."""
     from chalicelib.services import threads
@@ -34,7 +35,7 @@ def contract_thread(call: Call, contract_id: str) -> dict[str, Any]:
     return views.thread(thread, threads.viewer(call.actor, thread))
 
 
-@endpoint(bp, "/me/threads", "GET", query=("cursor", "limit"))
+@endpoint(bp, "/me/threads", "GET", policy=PROFILE_OR_ADMIN, query=("cursor", "limit"))
 def my_threads(call: Call) -> dict[str, Any]:
     """My threads, latest activity first, with my unread count in each."""
     from chalicelib.services import threads
@@ -43,7 +44,7 @@ def my_threads(call: Call) -> dict[str, Any]:
     return views.page([views.thread(t, viewer, member) for t, member, viewer in rows], cursor)
 
 
-@endpoint(bp, "/threads/{thread_id}/messages", "GET", query=("after", "cursor", "limit"))
+@endpoint(bp, "/threads/{thread_id}/messages", "GET", policy=PROFILE_OR_ADMIN, query=("after", "cursor", "limit"))
 def list_messages(call: Call, thread_id: str) -> dict[str, Any]:
     """Messages oldest first (members, admins); `after=<messageId>` for polling. Reading marks them read."""
     from chalicelib.services import threads
@@ -54,7 +55,15 @@ def list_messages(call: Call, thread_id: str) -> dict[str, Any]:
     return views.page([views.message(m, viewer) for m in items], cursor)
 
 
-@endpoint(bp, "/threads/{thread_id}/messages", "POST", body="chalicelib.chat_schemas.PostMessage", status=201)
+@endpoint(
+    bp,
+    "/threads/{thread_id}/messages",
+    "POST",
+    policy=PROFILE_OR_ADMIN,
+    body="chalicelib.chat_schemas.PostMessage",
+    status=201,
+    quota="messages",
+)
 def post_message(call: Call, thread_id: str) -> dict[str, Any]:
     """Post to a thread (members): screened for contact details, stored masked and flagged if found."""
     from chalicelib.services import threads
@@ -63,7 +72,7 @@ def post_message(call: Call, thread_id: str) -> dict[str, Any]:
     return views.message(message, viewer)
 
 
-@endpoint(bp, "/threads/{thread_id}/messages/{message_id}/attachments/{upload_id}", "GET")
+@endpoint(bp, "/threads/{thread_id}/messages/{message_id}/attachments/{upload_id}", "GET", policy=PROFILE_OR_ADMIN)
 def attachment(call: Call, thread_id: str, message_id: str, upload_id: str) -> dict[str, Any]:
     """A short-lived download link for a message attachment (members, admins)."""
     from chalicelib.services import threads
@@ -71,7 +80,7 @@ def attachment(call: Call, thread_id: str, message_id: str, upload_id: str) -> d
     return threads.attachment_url(call.actor, thread_id, message_id, upload_id)
 
 
-@endpoint(bp, "/admin/messages", "GET", query=("status", "cursor", "limit"))
+@endpoint(bp, "/admin/messages", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def flagged_messages(call: Call) -> dict[str, Any]:
     """The moderation queue: status=flagged (default; also dismissed, confirmed), oldest first."""
     from chalicelib.services import moderation
@@ -87,7 +96,7 @@ def _decided(decision: Any) -> dict[str, Any]:
     return view
 
 
-@endpoint(bp, "/admin/messages/{message_id}/dismiss", "POST", body="Decision")
+@endpoint(bp, "/admin/messages/{message_id}/dismiss", "POST", policy=ADMIN, body="Decision")
 def dismiss_flag(call: Call, message_id: str) -> dict[str, Any]:
     """A false alarm: close the flag without a strike."""
     from chalicelib.services import moderation
@@ -95,7 +104,7 @@ def dismiss_flag(call: Call, message_id: str) -> dict[str, Any]:
     return _decided(moderation.dismiss(call.actor, message_id, call.body.note or call.body.reason))
 
 
-@endpoint(bp, "/admin/messages/{message_id}/confirm", "POST", body="Decision")
+@endpoint(bp, "/admin/messages/{message_id}/confirm", "POST", policy=ADMIN, body="Decision")
 def confirm_flag(call: Call, message_id: str) -> dict[str, Any]:
     """Confirm the flag: a strike on the sender; the third suspends the account."""
     from chalicelib.services import moderation
@@ -103,7 +112,7 @@ def confirm_flag(call: Call, message_id: str) -> dict[str, Any]:
     return _decided(moderation.confirm(call.actor, message_id, call.body.note or call.body.reason))
 
 
-@endpoint(bp, "/admin/users/{user_id}/suspend", "POST", body="Decision")
+@endpoint(bp, "/admin/users/{user_id}/suspend", "POST", policy=ADMIN, body="Decision")
 def suspend_user(call: Call, user_id: str) -> dict[str, Any]:
     """Suspend an account (profile id): it can sign in and read, every write is a 403."""
     from chalicelib.services import moderation
@@ -112,7 +121,7 @@ def suspend_user(call: Call, user_id: str) -> dict[str, Any]:
     return views.profile(profile) | {"standing": views.standing(standing)}
 
 
-@endpoint(bp, "/admin/users/{user_id}/reinstate", "POST", body="Decision")
+@endpoint(bp, "/admin/users/{user_id}/reinstate", "POST", policy=ADMIN, body="Decision")
 def reinstate_user(call: Call, user_id: str) -> dict[str, Any]:
     """Lift a suspension; the strikes that led to it are cleared."""
     from chalicelib.services import moderation
@@ -121,7 +130,7 @@ def reinstate_user(call: Call, user_id: str) -> dict[str, Any]:
     return views.profile(profile) | {"standing": views.standing(standing)}
 
 
-@endpoint(bp, "/contracts/{contract_id}/audit", "GET", query=("format", "cursor", "limit"))
+@endpoint(bp, "/contracts/{contract_id}/audit", "GET", policy=PROFILE_OR_ADMIN, query=("format", "cursor", "limit"))
 def audit_trail(call: Call, contract_id: str) -> Any:
     """Every state change and money movement of the contract, in order (parties, admins); format=csv downloads it."""
     from chalicelib.domain.errors import ValidationFailed

@@ -7,11 +7,12 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.policy import PROFILE
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/uploads", "POST", body="CreateUpload", status=201)
+@endpoint(bp, "/uploads", "POST", policy=PROFILE, body="CreateUpload", status=201, quota="uploads")
 def create_upload(call: Call) -> dict[str, Any]:
     """A presigned POST for one file: size and type are enforced by the policy and again on use."""
     from chalicelib.services import uploads

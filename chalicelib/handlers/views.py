@@ -37,6 +37,13 @@ def profile(p: Any) -> dict[str, Any]:
     }
 
 
+def me(actor: Any) -> dict[str, Any]:
+    """GET /me: my profile and whether I am an admin; an admin without a profile gets a stub."""
+    if actor.profile is None:
+        return {"id": None, "role": "admin", "email": actor.claims.email, "isAdmin": actor.is_admin}
+    return profile(actor.profile) | {"isAdmin": actor.is_admin}
+
+
 def provider_card(p: Any) -> dict[str, Any]:
     return {
         "id": p.id,

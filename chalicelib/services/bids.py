@@ -170,7 +170,7 @@ def list_bids(
     if order is not None and order not in ORDERS:
         raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", [{"field": "order", "message": "unknown"}])
     bids = bids_repo.all_for_task(task.id)
-    is_owner = actor.is_admin or task.owner_id == actor.profile_id
+    is_owner = sees_every_bid(actor, task)
     if not is_owner:
         if not actor.has_role(Role.PROVIDER):
             raise Forbidden("only the task owner sees its bids")
@@ -187,6 +187,22 @@ def list_bids(
     page = rows[offset : offset + limit]
     next_cursor = paging.encode({"o": {"N": str(offset + limit)}}) if offset + limit < len(rows) else None
     return task, page, next_cursor
+
+
+def sees_every_bid(actor: Actor, task: TaskItem) -> bool:
+    """The task's owner and admins see every bid with the owner's fields; a provider sees only their own."""
+    return actor.is_admin or (actor.profile_id is not None and task.owner_id == actor.profile_id)
+
+
+def owns_task_of(actor: Actor, bid: BidItem) -> bool:
+    """The owner's view of one bid (their private remark, the match score): the task's owner only."""
+    return actor.profile_id is not None and actor.profile_id == bid.task_owner_id
+
+
+def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """GET /me/bids: my bids, newest first (a customer has none)."""
+    profile = actor.require_profile()
+    return bids_repo.for_provider(profile.id, limit, cursor)
 
 
 def _offset(cursor: str | None) -> int:

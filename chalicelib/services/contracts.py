@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters import bids_repo, contracts_repo, events, profiles_repo, tasks_repo
+from chalicelib.adapters import bids_repo, contracts_repo, events, paging, profiles_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, ProfileItem, ReviewItem, TaskItem
 from chalicelib.adapters.transactions import transaction
@@ -57,6 +57,13 @@ def load(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneIt
         raise NotFound("no such contract")
     role = role_in(actor, contract)
     return contract, contracts_repo.milestones(contract_id), role
+
+
+def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """GET /me/contracts: my contracts, newest first, on the side my role is on."""
+    profile = actor.require_profile()
+    index = "gsi1" if profile.role == Role.CUSTOMER.value else "gsi2"
+    return contracts_repo.for_party(profile.id, limit, cursor, index)
 
 
 def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chalicelib.adapters import events, paging, profiles_repo, threads_repo
+from chalicelib.adapters import cognito, events, paging, profiles_repo, threads_repo
 from chalicelib.adapters.chat_models import FlagItem, MessageItem, StandingItem
 from chalicelib.adapters.table import ProfileItem
 from chalicelib.adapters.transactions import transaction
@@ -135,6 +135,7 @@ def confirm(actor: Actor, message_id: str, note: str | None) -> Decision:
         profile.suspended = True
         history.append({"action": "suspend", "at": at, "by": "system:strikes", "reason": "third confirmed strike"})
         evts.append(events.Event("AccountSuspended", {"reason": "strikes", "recipients": [profile.id]}))
+        cognito.sign_out_everywhere(profile.sub)  # before the commit, as a suspension by hand
     standing.history = history
     with transaction("the flag or the account changed meanwhile; retry") as tx:
         tx.save(flag)
@@ -168,6 +169,9 @@ def _move_account(actor: Actor, profile_id: str, action: str, reason: str | None
         "AccountSuspended" if action == "suspend" else "AccountReinstated",
         {"reason": reason or "admin", "recipients": [profile.id]},
     )
+    if action == "suspend":
+        # Before the commit: if Cognito fails, nothing changed and the admin can retry.
+        cognito.sign_out_everywhere(profile.sub)
     with transaction("the account changed meanwhile; retry") as tx:
         tx.save(profile)
         tx.save(standing)
@@ -177,7 +181,8 @@ def _move_account(actor: Actor, profile_id: str, action: str, reason: str | None
 
 
 def suspend(actor: Actor, profile_id: str, reason: str | None) -> tuple[ProfileItem, StandingItem]:
-    """Reads keep working; every write is a 403 until reinstated."""
+    """Reads keep working; every write is a 403 until reinstated. The user is signed out of Cognito
+    (refresh tokens revoked); ID tokens already issued live on until they expire, hence the 403s."""
     return _move_account(actor, profile_id, "suspend", reason)
 
 

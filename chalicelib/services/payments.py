@@ -1,7 +1,7 @@
-"""Card payments through the gateway: the payment records, opening a payment, refunds to the card.
+"""Card payments through the gateway: the payment records and opening a payment.
 
-Stripe's webhooks that settle them are in services/stripe_events.py, the comparison with the
-gateway's books in services/reconciliation.py. See docs/payments.md.
+Refunds are in services/refunds.py, Stripe's webhooks that settle payments in services/stripe_events.py,
+the comparison with the gateway's books in services/reconciliation.py. See docs/payments.md.
 """
 
 from __future__ import annotations
@@ -11,25 +11,22 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import events, ledger_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.payment_models import (
     ClearingRefItem,
     PaymentItem,
 )
-from chalicelib.adapters.payments import Charge, PaymentGateway, gateway
-from chalicelib.adapters.transactions import error_code, transaction
-from chalicelib.domain import ledger
+from chalicelib.adapters.payments import Charge, PaymentGateway
+from chalicelib.adapters.transactions import error_code
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.domain.withdrawals import CARD_PAYMENT, OPEN_PAYMENTS, PaymentStatus, refundable
-from chalicelib.services.identity import Actor
+from chalicelib.domain.withdrawals import CARD_PAYMENT, OPEN_PAYMENTS, PaymentStatus
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.adapters.table import ContractItem, MilestoneItem
+    from chalicelib.services.identity import Actor
 
 log = logging.getLogger(__name__)
 Write = Callable[["TransactWrite", str | None], None]
@@ -143,6 +140,18 @@ def payment_view(payment: PaymentItem, client_secret: str | None = None) -> dict
     }
     if client_secret is not None:
         view["clientSecret"] = client_secret
+    in_flight = sum(int(r["amount"]) for r in (payment.refunds or []) if r.get("status") == "pending")
+    view["refunding"] = {"amount": in_flight, "currency": payment.currency}
+    view["refunds"] = [
+        {
+            "id": r.get("id"),
+            "amount": {"amount": int(r["amount"]), "currency": payment.currency},
+            "status": r.get("status", "succeeded"),
+            "at": r.get("at"),
+            "source": "api" if r.get("kind") == "request" else "gateway",
+        }
+        for r in (payment.refunds or [])
+    ]
     if payment.last_error:
         view["lastError"] = payment.last_error
     return view
@@ -214,77 +223,11 @@ def pending_payments(profile_id: str) -> dict[str, int]:
     return dict(totals)
 
 
-# --- refunds to the card ----------------------------------------------------------------------
+def payment_for(actor: Actor, payment_id: str) -> PaymentItem:
+    """GET /payments/{id}: the payer and admins; to anyone else it does not exist (404)."""
+    from chalicelib.domain.errors import NotFound
 
-
-def refund(actor: Actor, payment_id: str, money: Money) -> PaymentItem:
-    """Send money back to the card it came from: the payer (or an admin), as far as the wallet still holds it."""
-    actor.require_writable()
     payment = get_payment(payment_id)
     if payment is None or (not actor.is_admin and payment.profile_id != actor.profile_id):
         raise NotFound("no such payment")
-    if payment.status != PaymentStatus.SUCCEEDED.value:
-        raise Conflict(f"the payment is {payment.status}; only a succeeded payment can be refunded")
-    if money.currency != payment.currency:
-        raise BusinessRuleViolated(
-            f"the payment is in {payment.currency}", [{"field": "amount", "message": "currency"}]
-        )
-    holds = ledger_repo.balance(ledger.wallet(payment.profile_id), payment.currency)
-    allowed = refundable(int(payment.received or payment.amount), int(payment.refunded or 0), holds)
-    if money.amount > allowed:
-        raise BusinessRuleViolated(
-            f"at most {allowed} {payment.currency} minor units can go back to this card now: refunds come out of "
-            "the wallet, never out of an escrow or money already released",
-            [{"field": "amount", "message": f"at most {allowed}"}],
-        )
-    port = gateway(payment.gateway)
-    attempt = len(payment.refunds or [])
-    done = port.refund(
-        payment.id,
-        money,
-        f"refund-{payment.id}-{attempt}",
-        metadata={"paymentId": payment.id, "profileId": payment.profile_id, "attempt": str(attempt)},
-    )
-    target = int(payment.refunded or 0) + money.amount
-    for _ in range(ATTEMPTS):
-        try:
-            return book_refund(payment, money.amount, {"id": done.id, "status": done.status, "by": actor.sub}, None)
-        except Conflict:
-            fresh = get_payment(payment.id)
-            if fresh is None or int(fresh.refunded or 0) >= target:
-                return fresh or payment  # the charge.refunded webhook booked it meanwhile
-            payment = fresh
-    raise Conflict("the refund was sent; its booking will follow from Stripe's webhook")
-
-
-def book_refund(payment: PaymentItem, amount: int, detail: dict[str, Any], writes: Write | None) -> PaymentItem:
-    """Book `amount` going back to the card: from the wallet as far as it holds it, the rest as a platform loss."""
-    at = iso()
-    currency = payment.currency
-    holds = ledger_repo.balance(ledger.wallet(payment.profile_id), currency)
-    covered, uncovered = ledger.split_refund(amount, holds)
-    payment.refunded = int(payment.refunded or 0) + amount
-    payment.refunds = [*(payment.refunds or []), detail | {"amount": amount, "unrecovered": uncovered, "at": at}]
-    payment.updated_at = at
-    data = {
-        "paymentId": payment.id,
-        "amount": {"amount": amount, "currency": currency},
-        "unrecovered": {"amount": uncovered, "currency": currency},
-        "recipients": [payment.profile_id],
-    }
-    evts = [events.Event("CardRefunded", data)]
-    if uncovered:
-        evts.append(events.Event("RefundUnrecovered", data | {"recipients": []}))
-    posting = ledger.card_refund(
-        payment.profile_id, Money(covered, currency), Money(uncovered, currency), payment.gateway
-    )
-    with transaction("the wallet or the payment changed meanwhile") as tx:
-        tx.save(payment)
-        posting_id = ledger_repo.add_posting(tx, posting, at, payment.contract_id, payment.milestone_id)
-        clearing_ref(payment.gateway, payment.id, "card_refund")(tx, posting_id)
-        if writes is not None:
-            writes(tx, posting_id)
-        for event in evts:
-            events.stage(tx, event, at)
-    events.publish(evts)
     return payment

@@ -27,7 +27,7 @@ from chalicelib.adapters.payment_models import (
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
-from chalicelib.domain.errors import Conflict, DomainError
+from chalicelib.domain.errors import Conflict, DomainError, ValidationFailed
 from chalicelib.domain.money import Money
 from chalicelib.domain.withdrawals import CARD_PAYMENT, PaymentStatus, WithdrawalStatus
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 
-from chalicelib.services.payments import ATTEMPTS, Write, book_refund, get_payment, save_payment
+from chalicelib.services.payments import ATTEMPTS, Write, get_payment, save_payment
 
 log = logging.getLogger(__name__)
 EVENT_RETENTION_SECONDS = 90 * 24 * 3600  # Stripe retries for 3 days; we keep the record much longer
@@ -45,10 +45,82 @@ EVENT_RETENTION_SECONDS = 90 * 24 * 3600  # Stripe retries for 3 days; we keep t
 
 
 def receive_webhook(payload: bytes | str, signature: str | None) -> dict[str, Any]:
-    """POST /webhooks/stripe: verify, then apply once. A bad signature is a 400 and records nothing."""
+    """POST /webhooks/stripe: verify, check its shape, then apply once. A bad signature or a malformed
+    event is a 400 and records nothing."""
     from chalicelib.adapters.stripe_gateway import verify_event
 
-    return apply(verify_event(payload, signature))
+    if isinstance(payload, bytes):
+        try:
+            payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed("the webhook body is not UTF-8") from None
+    return apply(well_formed(verify_event(payload, signature)))
+
+
+# What the handlers below read from `data.object`, by type (None is always allowed: Stripe sends nulls).
+_OBJECT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "payment_intent": str,
+    "currency": str,
+    "status": str,
+    "reason": str,
+    "failure_code": str,
+    "failure_message": str,
+    "amount": int,
+    "amount_received": int,
+    "amount_refunded": int,
+    "payouts_enabled": bool,
+    "charges_enabled": bool,
+    "details_submitted": bool,
+    "metadata": dict,
+    "last_payment_error": dict,
+    "reversals": dict,
+    "latest_charge": (str, dict),
+}
+_MAX_ID = 255  # Stripe ids are far shorter; ours in metadata too. Longer ones would not fit a key.
+_METADATA_IDS = ("profileId", "withdrawalId", "refundId")  # our ids that handlers look up
+
+
+def well_formed(event: dict[str, Any]) -> dict[str, Any]:
+    """A verified body is still only trusted as far as its shape: what the handlers read must be there, typed."""
+    errors: list[dict[str, str]] = []
+
+    def need(ok: bool, where: str, message: str) -> None:
+        if not ok:
+            errors.append({"field": where, "message": message})
+
+    need(_is_id(event.get("id")), "id", "an event id")
+    need(isinstance(event.get("type"), str) and 0 < len(event["type"]) <= _MAX_ID, "type", "an event type")
+    created = event.get("created")
+    need(created is None or (type(created) is int and created >= 0), "created", "a unix time")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    need(isinstance(obj, dict), "data.object", "an object")
+    if isinstance(obj, dict):
+        for name, kind in _OBJECT_FIELDS.items():
+            value = obj.get(name)
+            typed = value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool)))
+            need(typed, f"data.object.{name}", "wrong type")
+        for name in ("id", "payment_intent", "latest_charge"):
+            if isinstance(obj.get(name), str):
+                need(_is_id(obj[name]), f"data.object.{name}", "an id")
+        metadata: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+        for key in _METADATA_IDS:
+            need(metadata.get(key) is None or _is_id(metadata[key]), f"data.object.metadata.{key}", "an id")
+        reversals: dict[str, Any] = obj["reversals"] if isinstance(obj.get("reversals"), dict) else {}
+        listed = reversals.get("data") or []
+        need(
+            isinstance(listed, list) and all(isinstance(r, dict) and _is_id(r.get("id")) for r in listed),
+            "data.object.reversals.data",
+            "a list of reversals",
+        )
+    if errors:
+        raise ValidationFailed("the webhook body is not a well-formed Stripe event", errors)
+    return event
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= _MAX_ID and value.isascii() and value.isprintable()
 
 
 @dataclass
@@ -186,7 +258,8 @@ def _intent_succeeded(ctx: Context) -> str:
     status = PaymentStatus(payment.status)
     if not CARD_PAYMENT.allows(status, "succeed"):
         return ctx.only(f"ignored: the payment is {status.value}")
-    received = Money(int(intent.get("amount_received") or intent.get("amount") or 0), str(intent["currency"]).upper())
+    currency = str(intent.get("currency") or payment.currency).upper()  # ours if a (signed) event lacks it
+    received = Money(int(intent.get("amount_received") or intent.get("amount") or 0), currency)
     latest = intent.get("latest_charge")
     payment.charge_id = str(latest.get("id") if isinstance(latest, dict) else latest or "") or payment.charge_id
     payment_id = str(payment.id)
@@ -262,23 +335,52 @@ def _save_with(ctx: Context, payment: PaymentItem, outcome: str, event: events.E
 
 
 def _charge_refunded(ctx: Context) -> str:
+    """Cumulative `amount_refunded`: what is beyond our booked and in-flight requests was started at the gateway."""
+    from chalicelib.services import refunds
+
     charge = ctx.obj
     payment = _payment_of(ctx, charge.get("payment_intent"))
     if payment is None:
         return ctx.only("ignored: not a Tasklane payment")
     if payment.status != PaymentStatus.SUCCEEDED.value:
         return _hold(ctx, payment)
-    total = int(charge.get("amount_refunded") or 0)
-    delta = total - int(payment.refunded or 0)
+    delta = refunds.gateway_refunded(payment, int(charge.get("amount_refunded") or 0))
     if delta <= 0:
-        return ctx.only("already booked")  # our own refund, or an older event about fewer refunds
-    book_refund(
+        return ctx.only("already booked")  # our own refund (booked or in flight), or an older event
+    refunds.book_gateway_refund(
         payment,
         delta,
         {"id": None, "status": "succeeded", "by": "stripe", "eventId": ctx.id},
         ctx.mark("refund booked"),
     )
     return "refund booked"
+
+
+# A refund object's status → what it does to our request (domain/refunds.py); "pending" changes nothing.
+_REFUND_ACTIONS = {"succeeded": "succeed", "failed": "release", "canceled": "release"}
+
+
+def _refund_changed(ctx: Context) -> str:
+    """`refund.updated` / `refund.failed` / `charge.refund.updated` about a refund we asked for: settle it once."""
+    from chalicelib.domain.refunds import REFUND, RefundStatus
+    from chalicelib.services import refunds
+
+    refund = ctx.obj
+    payment = _payment_of(ctx, refund.get("payment_intent"))
+    refund_id = str((refund.get("metadata") or {}).get("refundId") or "")
+    if payment is None or not refund_id:
+        return ctx.only("ignored: not a refund asked for through Tasklane")
+    entry = next((r for r in refunds.requests_of(payment) if r.id == refund_id), None)
+    action = _REFUND_ACTIONS.get(str(refund.get("status")))
+    if entry is None or action is None:
+        return ctx.only(f"ignored: refund {refund.get('status')}")
+    if action == "release" and entry.status is RefundStatus.SUCCEEDED:
+        action = "reverse"  # it was reported paid and failed at the bank later
+    if not REFUND.allows(entry.status, action):
+        return ctx.only("already booked")
+    outcome = {"succeed": "refund booked", "release": "refund released", "reverse": "refund reversed"}[action]
+    refunds.finish(payment.id, refund_id, action, str(refund.get("id") or ""), "stripe", ctx.mark(outcome))
+    return outcome
 
 
 def _dispute_created(ctx: Context) -> str:
@@ -436,6 +538,9 @@ HANDLERS: dict[str, Callable[[Context], str]] = {
     "payment_intent.payment_failed": _intent_failed,
     "payment_intent.canceled": _intent_canceled,
     "charge.refunded": _charge_refunded,
+    "charge.refund.updated": _refund_changed,
+    "refund.updated": _refund_changed,
+    "refund.failed": _refund_changed,
     "charge.dispute.created": _dispute_created,
     "account.updated": _account_updated,
     "transfer.created": _transfer_created,

@@ -151,6 +151,11 @@ def can_see(actor: Actor | None, task: TaskItem) -> bool:
     return task.status == TaskStatus.OPEN.value and actor.profile_id is not None and actor.profile_id in task.invitees
 
 
+def owner_view(actor: Actor | None, task: TaskItem) -> bool:
+    """The full view (review notes, invitees, attachments): the owner and admins."""
+    return actor is not None and (actor.is_admin or task.owner_id == actor.profile_id)
+
+
 def get_task(actor: Actor | None, task_id: str) -> TaskItem:
     task = tasks_repo.get(task_id)
     if task is None or not can_see(actor, task):

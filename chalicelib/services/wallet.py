@@ -24,7 +24,10 @@ from chalicelib.services.identity import Actor
 def wallet(actor: Actor) -> dict[str, Any]:
     profile = actor.require_profile()
     available = {b.currency: int(b.balance) for b in ledger_repo.balances(ledger.wallet(profile.id))}
-    pending = {b.currency: int(b.balance) for b in ledger_repo.balances(ledger.payouts(profile.id))}
+    pending: dict[str, int] = {}
+    for account in (ledger.payouts(profile.id), ledger.refunds(profile.id)):  # money on its way out
+        for b in ledger_repo.balances(account):
+            pending[b.currency] = pending.get(b.currency, 0) + int(b.balance)
     for currency, amount in payments.pending_payments(profile.id).items():
         pending[currency] = pending.get(currency, 0) + amount
     currencies = sorted(set(available) | set(pending))

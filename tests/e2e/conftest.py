@@ -1,6 +1,6 @@
 """End-to-end: the real local stack (moto server + seeded data + API server) over HTTP.
 
-Clients here know only API.md: they find Cognito through GET /config, sign up, sign in
+Clients here know only docs/api.md: they find Cognito through GET /config, sign up, sign in
 and call the API with the ID token.
 """
 

@@ -1,4 +1,7 @@
-"""Contracts over HTTP: who may award, read, sign, fund, submit, decide — and who may not."""
+"""Contracts over HTTP: award, sign, fund, submit, decide — and which side of the contract may do which.
+
+Strangers, anonymous callers and the wrong roles on each contract route are cells of
+test_access_matrix.py; here the parties themselves and the states they go through."""
 
 from __future__ import annotations
 
@@ -35,8 +38,6 @@ def deal(world: World) -> dict[str, Any]:
 
 def test_award_rules(deal: dict[str, Any], world: World) -> None:
     customer: User = deal["customer"]
-    _status(deal["provider"].post(f"/bids/{deal['bid']['id']}/award"), 403)
-    _status(deal["stranger"].post(f"/bids/{deal['bid']['id']}/award"), 404)
     contract = customer.ok("POST", f"/bids/{deal['bid']['id']}/award", status=201)
     assert contract["status"] == "draft"
     assert contract["taskId"] == deal["task"]["id"]
@@ -61,11 +62,6 @@ def test_who_sees_and_touches_the_contract(deal: dict[str, Any], world: World) -
     contract = deal["contract"]
     cid = contract["id"]
     first = contract["milestones"][0]["id"]
-    for who in ("stranger", "rival"):
-        _status(deal[who].get(f"/contracts/{cid}"), 404)
-        _status(deal[who].post(f"/contracts/{cid}/sign"), 404)
-        _status(deal[who].post(f"/contracts/{cid}/milestones/{first}/fund", {"source": "card"}), 404)
-    _status(world.anonymous().get(f"/contracts/{cid}"), 401)
     assert world.admin().ok("GET", f"/contracts/{cid}")["id"] == cid
 
     _status(deal["customer"].post(f"/contracts/{cid}/milestones/{first}/fund", {"source": "card"}), 409)  # not active
@@ -97,18 +93,14 @@ def test_who_sees_and_touches_the_contract(deal: dict[str, Any], world: World) -
     import requests
 
     assert requests.get(link["url"], timeout=10).content.startswith(b"%PDF")
-    _status(deal["stranger"].get(f"/contracts/{cid}/milestones/{first}/deliverables/{upload}"), 404)
 
     _status(deal["provider"].post(f"/contracts/{cid}/milestones/{first}/accept"), 403)
-    _status(deal["stranger"].post(f"/contracts/{cid}/milestones/{first}/accept"), 404)
     _status(deal["provider"].post(f"/contracts/{cid}/milestones/{first}/request-revision", {"reason": "x"}), 403)
     _status(deal["customer"].post(f"/contracts/{cid}/milestones/{first}/request-revision", {}), 400)
     _status(deal["customer"].post(f"/contracts/{cid}/reviews", {"rating": 5, "text": "Early"}), 409)
     released = deal["customer"].ok("POST", f"/contracts/{cid}/milestones/{first}/accept")
     assert released["status"] == "released"
     _status(deal["customer"].post(f"/contracts/{cid}/milestones/{first}/accept"), 409)
-    split = {"releaseAmount": {"amount": 1, "currency": "EUR"}, "refundAmount": {"amount": 0, "currency": "EUR"}}
-    _status(deal["customer"].post(f"/admin/disputes/{cid}/{first}/resolve", split), 403)
 
 
 def test_wallets_and_ledgers_are_private(deal: dict[str, Any]) -> None:

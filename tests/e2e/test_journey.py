@@ -1,4 +1,4 @@
-"""The acceptance journey of the foundation issue, as a client that knows only API.md."""
+"""The acceptance journey of the foundation issue, as a client that knows only docs/api.md."""
 
 from __future__ import annotations
 

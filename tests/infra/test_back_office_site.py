@@ -253,7 +253,10 @@ process.stdout.write(JSON.stringify(out));
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.skipif(
+    shutil.which("node") is None,
+    reason="node is not installed: a system JavaScript runtime is needed to run the CloudFront Function's code",
+)
 def test_the_page_function_runs_as_intended(dev: Synth, tmp_path: Path) -> None:
     """The deployed code, run with node (CloudFront Functions run ECMAScript 5.1 and more, which
     node runs too): an approximation of the cloudfront-js-2.0 runtime, not the runtime itself."""

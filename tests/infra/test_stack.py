@@ -38,7 +38,10 @@ APP_ENVIRONMENT = {
     "PAYMENTS",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
+    "SECRETS_ARN",
+    "TASKLANE_ENV",
 }
+SECRET_NAMES = {"ANONYMITY_KEY", "STRIPE_API_KEY", "STRIPE_WEBHOOK_SECRET"}  # chalicelib/settings.py
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -268,7 +271,7 @@ def test_data_resources_are_granted_only_by_arn(dev: Synth) -> None:
             continue
         for action in as_list(statement["Action"]):
             service = action.split(":")[0]
-            if service in {"dynamodb", "s3", "sqs", "states", "events"}:
+            if service in {"dynamodb", "s3", "sqs", "states", "events", "secretsmanager", "cognito-idp"}:
                 assert "*" not in as_list(statement.get("Resource", [])), (logical_id, action)
                 text = json.dumps(statement["Resource"])
                 if service == "dynamodb":
@@ -283,6 +286,8 @@ def test_each_function_gets_only_what_it_uses(dev: Synth) -> None:
     bucket_id = files_bucket_id(dev)
     (machine_id,) = dev.of_type("AWS::StepFunctions::StateMachine")
     (bus_id,) = dev.of_type("AWS::Events::EventBus")
+    (secret_id,) = dev.of_type("AWS::SecretsManager::Secret")
+    (pool_id,) = dev.of_type("AWS::Cognito::UserPool")
     table_actions = {
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
@@ -302,6 +307,10 @@ def test_each_function_gets_only_what_it_uses(dev: Synth) -> None:
         seen_roles.add(role["Fn::GetAtt"][0])
         grants = allowed(role_statements(dev, role))
         assert table_actions <= set(grants), logical_id
+        # every function reads its settings' secrets at its cold start, from this secret only
+        assert grants.pop("secretsmanager:GetSecretValue") == [{"Ref": secret_id}], logical_id
+        assert not any(a.startswith("secretsmanager:") for a in grants), logical_id
+        users = {a: r for a, r in grants.items() if a.startswith("cognito-idp:")}
         assert not any(a.startswith("dynamodb:") and a not in table_actions for a in grants), logical_id
         assert "dynamodb:Scan" not in grants
         for action in table_actions:
@@ -319,9 +328,11 @@ def test_each_function_gets_only_what_it_uses(dev: Synth) -> None:
             assert grants["states:SendTaskSuccess"] == [get_att(machine_id)]
             assert grants["events:PutEvents"] == [get_att(bus_id)]
             assert grants["sqs:SendMessage"] == [get_att(ids[f"{PREFIX}-payouts"])]
+            assert users == {"cognito-idp:AdminUserGlobalSignOut": [get_att(pool_id)]}  # suspension signs out
             assert not consume & set(grants)
             assert not consumed
             continue
+        assert users == {}, logical_id
         # a consumer: its own queue to consume, no files, never starts a workflow
         if logical_id == "OutboxSweep":  # scheduled: re-publishes the outbox, nothing else
             assert not {a for a in set(grants) - table_actions if not a.startswith(("logs:", "xray:"))} - {
@@ -376,6 +387,7 @@ def queue_urls_keys(value: dict[str, Any]) -> set[str]:
 
 def test_functions_get_the_environment_the_app_reads(dev: Synth, prod: Synth) -> None:
     for synth, payments in ((dev, "sandbox"), (prod, "stripe")):
+        (secret_id,) = synth.of_type("AWS::SecretsManager::Secret")
         for logical_id, function in functions(synth).items():
             variables = function["Properties"]["Environment"]["Variables"]
             assert set(variables) >= APP_ENVIRONMENT, logical_id
@@ -386,17 +398,51 @@ def test_functions_get_the_environment_the_app_reads(dev: Synth, prod: Synth) ->
             assert queue_urls_keys(variables["QUEUE_URLS"]) == set(QUEUES)
             (machine_id,) = synth.of_type("AWS::StepFunctions::StateMachine")
             assert variables["STATE_MACHINE_ARN"] == get_att(machine_id)
-            stripe = {k: v for k, v in variables.items() if k.startswith("STRIPE_")}
-            needs_stripe = logical_id != "OutboxSweep" and consumes(synth, function) in (None, f"{PREFIX}-payouts")
-            if synth is prod and needs_stripe:  # the API and the payouts consumer
-                assert stripe == {
-                    "STRIPE_API_KEY": "{{resolve:secretsmanager:tasklane/prod/stripe:SecretString:apiKey}}",
-                    "STRIPE_WEBHOOK_SECRET": (
-                        "{{resolve:secretsmanager:tasklane/prod/stripe:SecretString:webhookSecret}}"
-                    ),
-                }, logical_id
-            else:
-                assert stripe == {}, (synth.stage, logical_id)
+            # Secrets are read from Secrets Manager at the cold start: none is in the environment,
+            # not even as a dynamic reference CloudFormation would resolve into plaintext.
+            assert variables["SECRETS_ARN"] == {"Ref": secret_id}
+            assert variables["TASKLANE_ENV"] == "aws"
+            assert not SECRET_NAMES & set(variables), (synth.stage, logical_id)
+            assert "resolve:secretsmanager" not in json.dumps(variables), (synth.stage, logical_id)
+
+
+def test_one_app_secret_with_a_generated_anonymity_key_and_stripe_keys_to_fill(dev: Synth, prod: Synth) -> None:
+    for synth in (dev, prod):
+        (secret,) = synth.of_type("AWS::SecretsManager::Secret").values()
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["GenerateStringKey"] == "ANONYMITY_KEY"
+        assert generated["PasswordLength"] >= 32
+        assert json.loads(generated["SecretStringTemplate"]) == {"STRIPE_API_KEY": "", "STRIPE_WEBHOOK_SECRET": ""}
+        assert "SecretString" not in secret["Properties"]  # nothing secret is written into the template
+    (kept,) = prod.of_type("AWS::SecretsManager::Secret").values()
+    assert (kept["DeletionPolicy"], kept["UpdateReplacePolicy"]) == ("Retain", "Retain")  # aliases stay stable
+    assert prod.template["Outputs"]["AppSecretArn"]["Value"] == {
+        "Ref": next(iter(prod.of_type("AWS::SecretsManager::Secret")))
+    }
+
+
+def test_the_api_stage_is_throttled_and_rate_limited_per_address(dev: Synth, prod: Synth) -> None:
+    for synth, (rate, burst) in ((dev, (50, 100)), (prod, (500, 1000))):
+        api = synth.resources["RestAPI"]["Properties"]
+        assert api["MethodSettings"] == [
+            {"ResourcePath": "/*", "HttpMethod": "*", "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+        ]
+        ((acl_id, acl),) = synth.of_type("AWS::WAFv2::WebACL").items()
+        props = acl["Properties"]
+        assert props["Scope"] == "REGIONAL"
+        assert props["DefaultAction"] == {"Allow": {}}
+        (rule,) = props["Rules"]
+        assert rule["Action"] == {"Block": {}}
+        assert rule["Statement"] == {
+            "RateBasedStatement": {"AggregateKeyType": "IP", "EvaluationWindowSec": 300, "Limit": 3000}
+        }
+        assert rule["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True
+        (association,) = synth.of_type("AWS::WAFv2::WebACLAssociation").values()
+        assert association["Properties"]["WebACLArn"] == get_att(acl_id)
+        parts = association["Properties"]["ResourceArn"]["Fn::Join"][1]
+        # the API's stage, through SAM's reference to the stage it generates (so the association waits for it)
+        assert parts[-4:] == ["::/restapis/", {"Ref": "RestAPI"}, "/stages/", {"Ref": "RestAPI.Stage"}]
+        assert parts[2] == ":apigateway:"
 
 
 def test_tracing_is_on_everywhere(dev: Synth) -> None:
@@ -657,7 +703,16 @@ def test_stage_configuration_refuses_what_would_deploy_wrong() -> None:
     )
     prod = StageConfig.from_context({"stage": "prod", "frontendOrigin": "https://a.example, https://b.example"}.get)
     assert (prod.payments, prod.frontend_origins) == ("stripe", ("https://a.example", "https://b.example"))
-    assert prod.stripe_secret_name == "tasklane/prod/stripe"
+    assert (dev.api_rate_limit, dev.api_burst_limit, dev.waf_rate_limit) == (50, 100, 3000)
+    assert (prod.api_rate_limit, prod.api_burst_limit) == (500, 1000)
+    tuned = StageConfig.from_context({"apiRateLimit": "5", "apiBurstLimit": "10", "wafRateLimit": "100"}.get)
+    assert (tuned.api_rate_limit, tuned.api_burst_limit, tuned.waf_rate_limit) == (5, 10, 100)
+    with pytest.raises(ValueError, match="stripeSecretName is gone"):
+        StageConfig.from_context({"stripeSecretName": "tasklane/dev/stripe"}.get)
+    with pytest.raises(ValueError, match="apiRateLimit"):
+        StageConfig.from_context({"apiBurstLimit": "6000"}.get)
+    with pytest.raises(ValueError, match="wafRateLimit"):
+        StageConfig.from_context({"wafRateLimit": "5"}.get)
     with pytest.raises(ValueError, match="frontendOrigin"):
         StageConfig.from_context({"stage": "prod"}.get)
     with pytest.raises(ValueError, match="every origin"):

@@ -88,3 +88,26 @@ def active_contract(
 
         wallet.deposit(customer, Money(deposit, "EUR"))
     return customer, provider, contract, sorted(milestones, key=lambda m: int(m.position))
+
+
+def race(*calls: Any) -> tuple[list[Any], list[BaseException]]:
+    """Run every call on its own thread, all released at once by a barrier; (results, exceptions)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: Any) -> Any:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+    results, errors = [], []
+    for future in futures:
+        error = future.exception()
+        if error is None:
+            results.append(future.result())
+        else:
+            errors.append(error)
+    return results, errors

@@ -13,9 +13,7 @@ a race is still decided by the product's own conditions (item versions, balance 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.adapters import bids_repo, contracts_repo, ledger_repo, tasks_repo
@@ -24,29 +22,14 @@ from chalicelib.domain import ledger
 from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.money import Money
 from chalicelib.services import contracts, escrow, wallet
-from tests.integration.market import active_contract, open_task, person, place_bid, put_file
+from tests.integration.market import active_contract, open_task, person, place_bid, put_file, race
 
 THREADS = 20
 
 
 def _race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[BaseException]]:
     """Run every call on its own thread, all released at once; returns (results, exceptions)."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Any]) -> Any:
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        futures = [pool.submit(run, call) for call in calls]
-    results, errors = [], []
-    for future in futures:
-        error = future.exception()
-        if error is None:
-            results.append(future.result())
-        else:
-            errors.append(error)
-    return results, errors
+    return race(*calls)
 
 
 def _eur(account: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Any
 
@@ -95,7 +94,7 @@ def test_full_lifecycle_moves_money_exactly(aws: dict[str, str]) -> None:
 def test_auto_accept_after_the_review_window(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.services import escrow as escrow_module
 
-    short = dataclasses.replace(escrow_module.get_settings(), review_window_seconds=2)
+    short = escrow_module.get_settings().model_copy(update={"review_window_seconds": 2})
     monkeypatch.setattr(escrow_module, "get_settings", lambda: short)
     customer, provider, contract, (only,) = active_contract((50000,), deposit=50000)
     escrow.fund(customer, contract.id, only.id, "wallet")

@@ -1,8 +1,4 @@
-"""Card funding and deposits over HTTP with PAYMENTS=stripe: 202 with the client secret, funded on the webhook.
-
-These need the integration edits in handlers/http.py (`STATUS_KEY`), handlers/contracts.py and
-handlers/money.py described in docs/payments.md; until they are in, the module is skipped.
-"""
+"""Card funding and deposits over HTTP with PAYMENTS=stripe: 202 with the client secret, funded on the webhook."""
 
 from __future__ import annotations
 
@@ -14,15 +10,11 @@ import pytest
 
 from chalicelib.adapters import ledger_repo
 from chalicelib.domain import ledger
-from chalicelib.handlers import http
 from chalicelib.services.identity import Actor, authenticate
 from tests.integration.conftest import Users
 from tests.integration.market import ADMIN, open_task, person, place_bid, put_file
 from tests.stripe_fake import StripeWorld, stripe_world
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(http, "STATUS_KEY"), reason="needs the 202 integration edit in chalicelib/handlers/http.py"
-)
 EUR = "EUR"
 
 

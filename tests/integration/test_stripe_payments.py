@@ -16,12 +16,12 @@ import pytest
 
 from chalicelib.adapters import contracts_repo, ledger_repo
 from chalicelib.adapters.payment_models import HeldEventItem, PaymentItem, WebhookEventItem
-from chalicelib.adapters.payments import SandboxGateway, using
+from chalicelib.adapters.payments import GatewayUnavailable, PaymentRefused, SandboxGateway, using
 from chalicelib.adapters.table import EntryItem, OutboxItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.services import escrow, payments, stripe_events, wallet
+from chalicelib.services import escrow, payments, refunds, stripe_events, wallet
 from tests.integration.market import ADMIN, active_contract, person, put_file
 from tests.stripe_fake import StripeWorld, signed, stripe_world
 
@@ -261,18 +261,20 @@ def test_the_payer_refunds_unspent_deposit_money_to_the_card(world: StripeWorld)
     world.ok(world.fake.confirm(opened["id"]))
 
     with pytest.raises(NotFound):
-        payments.refund(stranger, opened["id"], Money(1000, EUR))
+        refunds.request(stranger, opened["id"], Money(1000, EUR), None)
     with pytest.raises(BusinessRuleViolated):
-        payments.refund(customer, opened["id"], Money(40001, EUR))
-    refunded = payments.refund(customer, opened["id"], Money(15000, EUR))
+        refunds.request(customer, opened["id"], Money(40001, EUR), None)
+    refunded = refunds.request(customer, opened["id"], Money(15000, EUR), None)
 
     assert int(refunded.refunded) == 15000
     (sent,) = world.fake.posts("/v1/refunds")
-    assert sent.idempotency_key == f"refund-{opened['id']}-0"
+    (request,) = refunded.refunds
+    assert request["status"] == "succeeded" and request["amount"] == 15000
+    assert sent.idempotency_key == f"refund-{request['id']}"  # each request its own key, never a counter
     assert balance(account) == 25000
     assert world.ok(world.fake.refunded_event(opened["id"])) == "already booked"
     assert balance(account) == 25000
-    admin_refund = payments.refund(ADMIN, opened["id"], Money(5000, EUR))
+    admin_refund = refunds.request(ADMIN, opened["id"], Money(5000, EUR), None)
     assert int(admin_refund.refunded) == 20000
     assert balance(account) == 20000
 
@@ -291,7 +293,7 @@ def test_a_refund_after_release_is_refused_here_and_absorbed_by_the_platform_fro
     losses = balance(ledger.LOSSES)
 
     with pytest.raises(BusinessRuleViolated):  # the money was released: nothing of it is in the customer's wallet
-        payments.refund(customer, funding.payment["id"], Money(60000, EUR))
+        refunds.request(customer, funding.payment["id"], Money(60000, EUR), None)
     assert world.fake.posts("/v1/refunds") == []
 
     outcome = world.ok(world.fake.dashboard_refund(funding.payment["id"]))
@@ -357,3 +359,90 @@ def test_events_we_do_not_know_are_acknowledged_once(world: StripeWorld) -> None
     assert world.ok(unknown_type) == "duplicate"
     assert world.ok(unknown_intent) == "ignored: not a Tasklane payment"
     assert PaymentItem.count(hash_key="PAYMENT#pi_not_ours") == 0
+
+
+# --- refunds: reserved first, settled or released once -----------------------------------------------------
+
+
+def _deposited(world: StripeWorld, customer: Any, amount: int) -> str:
+    opened = wallet.deposit(customer, Money(amount, EUR))
+    world.ok(world.fake.confirm(opened["id"]))
+    return str(opened["id"])
+
+
+def test_a_pending_refund_holds_its_money_until_the_webhook_settles_it_once(world: StripeWorld) -> None:
+    customer = person("customer")
+    profile = customer.profile_id or ""
+    payment_id = _deposited(world, customer, 20000)
+    world.fake.refund_status = "pending"
+
+    pending = refunds.request(customer, payment_id, Money(8000, EUR), "k-pending")
+
+    (request,) = pending.refunds
+    assert request["status"] == "pending" and int(pending.refunded) == 0
+    assert balance(ledger.wallet(profile)) == 12000 and balance(ledger.refunds(profile)) == 8000
+    assert payments.payment_view(pending)["refunding"] == {"amount": 8000, "currency": EUR}
+    with pytest.raises(BusinessRuleViolated):  # the reserved money is not in the wallet any more
+        refunds.request(customer, payment_id, Money(12001, EUR), None)
+    assert world.ok(world.fake.refunded_event(payment_id)) == "already booked"  # in flight, not a dashboard refund
+    (sent,) = [o for o in world.fake.objects.values() if o.get("object") == "refund"]
+    settled = world.fake.settle_refund(sent["id"], "succeeded")
+
+    assert world.ok(settled) == "refund booked"
+    assert world.ok(settled) == "duplicate"
+    stored = payments.get_payment(payment_id)
+    assert stored is not None and int(stored.refunded) == 8000 and stored.refunds[0]["status"] == "succeeded"
+    assert balance(ledger.wallet(profile)) == 12000 and balance(ledger.refunds(profile)) == 0
+    assert sorted(int(e.amount) for e in entries(ledger.refunds(profile))) == [-8000, 8000]
+    # the same request again answers its outcome; nothing is sent or booked twice
+    again = refunds.request(customer, payment_id, Money(8000, EUR), "k-pending")
+    assert int(again.refunded) == 8000 and len(world.fake.posts("/v1/refunds")) == 1
+
+
+def test_a_refused_refund_gives_the_reservation_back(world: StripeWorld) -> None:
+    customer = person("customer")
+    profile = customer.profile_id or ""
+    payment_id = _deposited(world, customer, 20000)
+    world.fake.fail_next("/v1/refunds", "balance_insufficient")
+
+    with pytest.raises(PaymentRefused):
+        refunds.request(customer, payment_id, Money(5000, EUR), None)
+
+    stored = payments.get_payment(payment_id)
+    assert stored is not None and stored.refunds[0]["status"] == "released" and int(stored.refunded) == 0
+    assert balance(ledger.wallet(profile)) == 20000 and balance(ledger.refunds(profile)) == 0
+    kinds = sorted(e.kind for e in entries(ledger.wallet(profile)))
+    assert kinds == ["card_refund_released", "card_refund_reserved", "deposit"]
+
+
+def test_an_unanswered_refund_stays_reserved_and_its_retry_completes_it_once(world: StripeWorld) -> None:
+    customer = person("customer")
+    profile = customer.profile_id or ""
+    payment_id = _deposited(world, customer, 20000)
+    world.fake.fail_next("/v1/refunds", "timeout", times=3)  # the SDK's own retries time out too
+
+    with pytest.raises(GatewayUnavailable):
+        refunds.request(customer, payment_id, Money(6000, EUR), "k-timeout")
+    assert balance(ledger.wallet(profile)) == 14000 and balance(ledger.refunds(profile)) == 6000
+
+    done = refunds.request(customer, payment_id, Money(6000, EUR), "k-timeout")
+
+    assert int(done.refunded) == 6000 and len(done.refunds) == 1
+    assert balance(ledger.wallet(profile)) == 14000 and balance(ledger.refunds(profile)) == 0
+
+
+def test_a_refund_that_fails_after_it_was_paid_puts_the_money_back_once(world: StripeWorld) -> None:
+    customer = person("customer")
+    profile = customer.profile_id or ""
+    payment_id = _deposited(world, customer, 20000)
+    done = refunds.request(customer, payment_id, Money(9000, EUR), None)
+    assert balance(ledger.wallet(profile)) == 11000
+    (sent,) = [o for o in world.fake.objects.values() if o.get("object") == "refund"]
+    failed = world.fake.settle_refund(sent["id"], "failed")
+
+    assert world.ok(failed) == "refund reversed"
+    assert world.ok(failed) == "duplicate"
+    assert world.ok(world.fake.refunded_event(payment_id)) == "already booked"  # amount_refunded went back to 0
+    stored = payments.get_payment(payment_id)
+    assert stored is not None and int(stored.refunded) == 0 and stored.refunds[0]["status"] == "reversed"
+    assert balance(ledger.wallet(profile)) == 20000 and done.id == payment_id

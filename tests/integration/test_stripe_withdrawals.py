@@ -22,7 +22,7 @@ from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden
 from chalicelib.domain.money import Money
 from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
-from chalicelib.services import contracts, escrow, payments, profiles, reconciliation, wallet, withdrawals
+from chalicelib.services import contracts, escrow, payments, profiles, reconciliation, refunds, wallet, withdrawals
 from chalicelib.services.identity import Actor, authenticate
 from chalicelib.settings import get_settings
 from tests.integration.conftest import Users
@@ -268,7 +268,7 @@ def test_the_sandbox_pays_out_at_once_and_reconciles_with_its_own_records(
         escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
         escrow.accept(customer, contract.id, only.id)
         deposit = wallet.deposit(customer, Money(7000, EUR))
-        payments.refund(customer, deposit["id"], Money(2000, EUR))
+        refunds.request(customer, deposit["id"], Money(2000, EUR), None)
         onboarding = withdrawals.onboarding(provider)
         assert onboarding["payoutsEnabled"] and onboarding["gateway"] == "sandbox"
         requested = withdrawals.request(provider, Money(27000, EUR))

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Chalice, Request, Response
+from chalice.test import Client
 
 from chalicelib import schemas
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import TooLarge
-from chalicelib.handlers.http import MAX_BODY, PROBLEM, Call, from_error, parse_body, problem
+from chalicelib.handlers import policy as may
+from chalicelib.handlers.http import (
+    MAX_BODY,
+    MAX_ID,
+    MAX_QUERY,
+    PROBLEM,
+    ROUTES,
+    Call,
+    endpoint,
+    from_error,
+    parse_body,
+    problem,
+)
+from chalicelib.services.stripe_events import well_formed
 
 
 def refusal(model_name: str | None, raw: str | bytes | None) -> ValidationFailed:
@@ -182,3 +198,126 @@ def test_limit_outside_1_to_100_is_a_400(raw: str) -> None:
     with pytest.raises(ValidationFailed) as raised:
         call_with({"limit": raw}).limit()
     assert raised.value.errors == [{"field": "limit", "message": "1..100"}]
+
+
+# --- input that used to be a 500 (issue 12) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe{}", b'{"text": "caf\xe9"}', b"\xc3", b"\xed\xa0\x80"])
+@pytest.mark.parametrize("model_name", ["Remark", None])
+def test_a_body_that_is_not_utf8_is_a_400(model_name: str | None, raw: bytes) -> None:
+    error = refusal(model_name, raw)
+    assert error.status == 400
+    assert "UTF-8" in error.detail
+    assert [e["type"] for e in error.errors] == ["utf8_invalid"]
+
+
+def test_escaped_lone_surrogates_are_a_400_too() -> None:
+    assert [e["type"] for e in refusal("Remark", b'{"text": "\\ud800"}').errors] == ["json_invalid"]
+    assert refusal("Remark", '{"text": "\ud800"}').status == 400  # a str body holding one
+
+
+@pytest.mark.parametrize("raw", ["²", "\u0661\u0660", "\uff15", "\u0965", "1e2", "+5", "5 ", "0x10", "1_0", "0100"])
+def test_limit_takes_ascii_digits_only(raw: str) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        call_with({"limit": raw}).limit()
+    assert raised.value.errors == [{"field": "limit", "message": "1..100"}]
+
+
+def test_limit_keeps_leading_zeros_within_three_digits() -> None:
+    assert call_with({"limit": "007"}).limit() == 7
+
+
+def test_query_values_over_the_limit_are_a_400_naming_the_parameter() -> None:
+    assert call_with({"category": "c" * MAX_QUERY}).query("category") == "c" * MAX_QUERY
+    with pytest.raises(ValidationFailed) as raised:
+        call_with({"category": "é" * (MAX_QUERY // 2 + 1)}).query("category")  # counted in bytes
+    assert raised.value.errors[0]["field"] == "category"
+
+
+@pytest.fixture
+def things(tmp_path: Path) -> Iterator[tuple[Client, list[str]]]:
+    """A throwaway app with one public route behind `endpoint`: which ids reach the handler."""
+    handled: list[str] = []
+    known = len(ROUTES)
+    bp = Blueprint("tests.things")
+
+    @endpoint(bp, "/things/{thing_id}", "GET", policy=may.PUBLIC)
+    def thing(call: Call, thing_id: str) -> dict[str, Any]:
+        handled.append(thing_id)
+        return {"id": thing_id}
+
+    application = Chalice(app_name="things")
+    application.register_blueprint(bp)
+    try:
+        yield Client(application, project_dir=str(tmp_path)), handled
+    finally:
+        del ROUTES[known:]  # the registry stays the real app's
+
+
+def test_ids_no_key_could_hold_are_404_before_the_handler(things: tuple[Client, list[str]]) -> None:
+    client, handled = things
+    assert client.http.get("/things/" + "x" * MAX_ID).status_code == 200
+    for bad in ("x" * (MAX_ID + 1), "x" * 3000):
+        response = client.http.get("/things/" + bad)
+        assert response.status_code == 404
+        assert response.headers["Content-Type"] == PROBLEM
+        assert json.loads(response.body)["detail"] == "no such thing"
+    assert handled == ["x" * MAX_ID]
+
+
+@pytest.mark.parametrize("value", ["a b", "caf\u00e9", "nul\x00", "tab\t", "", "x" * (MAX_ID + 1)])
+def test_the_id_guard_refuses_what_we_never_mint(value: str) -> None:
+    from chalicelib.handlers.http import _known_ids
+
+    with pytest.raises(NotFound):
+        _known_ids({"task_id": value})
+
+
+def test_the_id_guard_lets_our_ids_through() -> None:
+    from chalicelib.handlers.http import _known_ids
+
+    _known_ids({"task_id": "01JDQ7W3V0X8G5H2K9M4N6P8R1", "user_id": "56d0f320-a165-4a0d-96ea-018a6ff1936c"})
+    _known_ids({"payment_id": "pi_3PxYz0AbCdEf", "asset": "app.js"})
+
+
+# --- a Stripe event's shape, after its signature ---------------------------------------------------------
+
+
+def stripe_event(**object_fields: Any) -> dict[str, Any]:
+    obj = {"id": "pi_1", "object": "payment_intent", "amount": 100, "currency": "eur"} | object_fields
+    return {"id": "evt_1", "object": "event", "type": "payment_intent.succeeded", "created": 1, "data": {"object": obj}}
+
+
+def test_a_well_formed_event_passes_unchanged() -> None:
+    event = stripe_event(metadata={"withdrawalId": "01JDQ", "note": "free text " * 80}, latest_charge={"id": "ch_1"})
+    assert well_formed(event) is event
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({k: v for k, v in stripe_event().items() if k != "id"}, "id"),
+        (stripe_event() | {"id": "evt " + "x" * 300}, "id"),
+        ({k: v for k, v in stripe_event().items() if k != "type"}, "type"),
+        (stripe_event() | {"type": 7}, "type"),
+        (stripe_event() | {"created": "yesterday"}, "created"),
+        (stripe_event() | {"created": True}, "created"),
+        (stripe_event() | {"data": {}}, "data.object"),
+        (stripe_event() | {"data": {"object": ["pi_1"]}}, "data.object"),
+        (stripe_event(amount="100"), "data.object.amount"),
+        (stripe_event(amount=True), "data.object.amount"),
+        (stripe_event(id="p" * 256), "data.object.id"),
+        (stripe_event(payment_intent={"id": "pi_1"}), "data.object.payment_intent"),
+        (stripe_event(metadata="profileId"), "data.object.metadata"),
+        (stripe_event(metadata={"withdrawalId": "w" * 3000}), "data.object.metadata.withdrawalId"),
+        (stripe_event(metadata={"profileId": 12}), "data.object.metadata.profileId"),
+        (stripe_event(reversals={"data": [{"id": None}]}), "data.object.reversals.data"),
+        (stripe_event(reversals={"data": "trr_1"}), "data.object.reversals.data"),
+    ],
+)
+def test_a_malformed_event_is_a_400_naming_the_field(event: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        well_formed(event)
+    assert raised.value.status == 400
+    assert field in [e["field"] for e in raised.value.errors]

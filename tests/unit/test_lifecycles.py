@@ -1,4 +1,4 @@
-"""The transition tables: legal moves land where PRODUCT.md says, illegal ones are 409s."""
+"""The transition tables: legal moves land where docs/state-machines.md says, illegal ones are 409s."""
 
 from __future__ import annotations
 

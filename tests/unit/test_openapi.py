@@ -12,7 +12,7 @@ import app  # noqa: F401  (registers every route)
 from chalicelib.domain.money import CURRENCIES, MAX_AMOUNT
 from chalicelib.domain.uploads import LIMITS, Purpose
 from chalicelib.handlers.http import ROUTES
-from chalicelib.handlers.openapi import build
+from chalicelib.handlers.openapi import RESPONSE_SCHEMAS, SUCCESS, build
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -156,3 +156,85 @@ def test_upload_limits_are_published_for_the_four_purposes(doc: dict[str, Any]) 
         assert sorted(limits[purpose.value]["contentTypes"]) == sorted(types)
     work = set(limits["deliverable"]["contentTypes"])
     assert {"application/pdf", "application/zip", "image/png", "image/jpeg", "text/plain"} <= work
+
+
+# --- responses ----------------------------------------------------------------------------------------------
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def route_of() -> dict[tuple[str, str], Any]:
+    return {(r.method.lower(), camel_path(r.path)): r for r in ROUTES}
+
+
+def test_every_success_declares_a_json_schema(doc: dict[str, Any]) -> None:
+    routes = route_of()
+    for path, method, operation in operations(doc):
+        success = operation["responses"][str(routes[(method, path)].status)]
+        schema = success["content"]["application/json"]["schema"]
+        assert schema.get("$ref") or schema.get("type") == "object" or schema.get("anyOf"), (method, path)
+
+
+def test_the_202_alternates_are_declared_with_the_same_body(doc: dict[str, Any]) -> None:
+    for path in ("/me/deposits", "/contracts/{contractId}/milestones/{milestoneId}/fund"):
+        responses = doc["paths"][path]["post"]["responses"]
+        success = "201" if path == "/me/deposits" else "200"
+        assert responses["202"]["content"] == responses[success]["content"], path
+        assert "Stripe" in responses["202"]["description"]
+    assert "200" in doc["paths"]["/tasks/{taskId}/threads"]["post"]["responses"]  # the thread existed already
+    accepted = {(m, p) for p, m, op in operations(doc) if "202" in op["responses"]}
+    assert accepted == {("post", "/me/deposits"), ("post", "/contracts/{contractId}/milestones/{milestoneId}/fund")}
+
+
+def test_the_csv_audit_trail_is_declared_beside_the_json_page(doc: dict[str, Any]) -> None:
+    content = doc["paths"]["/contracts/{contractId}/audit"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json", "text/csv"}
+
+
+def test_error_statuses_are_problems_where_they_apply(doc: dict[str, Any]) -> None:
+    routes = route_of()
+    for path, method, operation in operations(doc):
+        route = routes[(method, path)]
+        errors = {s for s in operation["responses"] if s.startswith(("4", "5"))}
+        for status in errors:
+            assert operation["responses"][status]["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}
+        assert ("401" in errors) == (route.auth != "none"), (method, path)
+        assert ("404" in errors) == ("{" in path), (method, path)
+        assert ("429" in errors) == (route.quota is not None), (method, path)
+        assert ("503" in errors) >= route.money, (method, path)
+        if method in ("post", "put", "patch"):
+            assert {"400", "409", "422"} <= errors, (method, path)
+    assert "403" not in doc["paths"]["/tasks"]["get"]["responses"]  # public
+    assert "413" in doc["paths"]["/uploads"]["post"]["responses"]
+    assert "503" in doc["paths"]["/me/payouts/onboarding"]["post"]["responses"]
+
+
+def test_response_schemas_keep_their_names_beside_the_request_models(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    for name, schema in RESPONSE_SCHEMAS.items():
+        assert schemas[name] == schema, f"a request model named {name} replaced the response schema"
+
+
+def test_success_schemas_are_true_to_what_the_views_build() -> None:
+    """Checked with jsonschema on bodies the views build (the e2e fuzz pass checks the live answers)."""
+    import jsonschema
+
+    doc = build()
+
+    def valid(name: str, body: Any) -> None:
+        jsonschema.validate(body, {"$ref": f"#/components/schemas/{name}", "components": doc["components"]})
+
+    money = {"amount": 100, "currency": "EUR"}
+    valid("MoneyView", money)
+    valid("Me", {"id": None, "role": "admin", "email": "a@b.c", "isAdmin": True})
+    valid("DepositResult", {"id": "pi_1", "postingId": None, "status": "requires_payment", "amount": money, "at": "t"})
+    valid("WebhookOutcome", {"id": "evt_1", "type": "x", "outcome": "duplicate", "first": "ignored"})
+    with pytest.raises(jsonschema.ValidationError):
+        valid("MoneyView", {"amount": "100", "currency": "EUR"})
+    with pytest.raises(jsonschema.ValidationError):
+        valid("DepositResult", {"id": "pi_1", "status": "succeeded"})
+
+
+def test_every_route_has_a_success_schema() -> None:
+    """A new route without one fails here (and build() would raise)."""
+    assert {f"{r.method} {r.path}" for r in ROUTES} == set(SUCCESS)

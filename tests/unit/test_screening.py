@@ -399,15 +399,14 @@ def test_overlapping_findings_merge_into_the_stronger_kind() -> None:
     assert result.masked == "[contact hidden]"
 
 
-def contact_rows() -> list[dict[str, Any]]:
-    return [row for row in load() if row["contact"]]
+def caught_contact_rows() -> list[dict[str, Any]]:
+    """Labelled contact messages the screen flags; its misses are counted by the precision/recall test."""
+    return [row for row in load() if row["contact"] and screen(row["text"]).flagged]
 
 
-@pytest.mark.parametrize("row", contact_rows(), ids=lambda row: row["text"][:40])
+@pytest.mark.parametrize("row", caught_contact_rows(), ids=lambda row: row["text"][:40])
 def test_masked_text_keeps_no_contact_detail(row: dict[str, Any]) -> None:
     result = screen(row["text"])
-    if not result.flagged:
-        pytest.skip("a known miss, counted in the labelled-set test")
     again = screen(result.masked)
     assert not again.flagged, (result.masked, [result.masked[f.start : f.end] for f in again.findings])
     for f in result.findings:

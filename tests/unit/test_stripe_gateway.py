@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.payments import GatewayUnavailable, PaymentRefused
+from chalicelib.adapters.payments import GatewayUnavailable, IdempotencyKeyReused, PaymentRefused
 from chalicelib.adapters.stripe_gateway import StripeGateway, ledger_key
-from chalicelib.domain.errors import Conflict
 from chalicelib.domain.money import Money
 from tests.stripe_fake import FakeStripe, client, nest
 
@@ -80,8 +79,9 @@ def test_the_same_idempotency_key_returns_the_same_intent(fake: FakeStripe, port
 
 def test_the_same_key_with_other_details_is_a_conflict(port: StripeGateway) -> None:
     port.charge(Money(500, EUR), "r", "fund-M3-0")
-    with pytest.raises(Conflict):
+    with pytest.raises(IdempotencyKeyReused) as refused:
         port.charge(Money(501, EUR), "r", "fund-M3-0")
+    assert refused.value.status == 409 and refused.value.slug == "idempotency-key-reused"
 
 
 def test_a_timeout_is_retried_by_the_sdk_with_the_same_idempotency_key(fake: FakeStripe, port: StripeGateway) -> None:

@@ -739,6 +739,7 @@
   function renderSettings(settings) {
     const commission = settings.commission || {};
     $("#default-bps").value = commission.defaultBps;
+    session.commissionVersion = commission.version; // sent back on save: a stale one is a 409
     const body = $("#overrides");
     body.replaceChildren();
     for (const [category, value] of Object.entries(commission.overrides || {}).sort()) body.append(overrideRow(category, value));
@@ -770,7 +771,7 @@
       text: `Default ${bps(defaultBps)}${lines.length ? `; ${lines.join(", ")}` : "; no per-category rates"}. They apply to contracts awarded from now on.`,
       fields: [],
       button: "Save commission",
-      run: () => api("PUT", "/admin/settings/commission", { defaultBps, overrides }),
+      run: () => api("PUT", "/admin/settings/commission", { defaultBps, overrides, version: session.commissionVersion }),
       done: (r) => {
         renderSettings(r);
         setStatus("settings", `Saved: default ${bps(r.commission.defaultBps)}.`);

@@ -1,0 +1,116 @@
+"""Platform settings an admin changes: the commission, versioned, each change with an audit line.
+
+A write names the version it read; a stale one is a 409, so two admins saving at once never
+overwrite each other unseen. The setting and its audit line (pk SETTINGS, sk AUDIT#<ulid>: who,
+when, before and after) commit in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.table import AuditItem, SettingsItem
+from chalicelib.adapters.transactions import transaction
+from chalicelib.domain.clock import iso
+from chalicelib.domain.commission import DEFAULT_BPS
+from chalicelib.domain.errors import Conflict
+from chalicelib.services.identity import Actor
+
+PARTITION = "SETTINGS"
+COMMISSION = "COMMISSION"
+HISTORY = 10  # audit lines GET /admin/settings shows, newest first
+
+
+@dataclass
+class Commission:
+    default_bps: int
+    overrides: dict[str, int] = field(default_factory=dict)
+    version: int = 0  # 0 until the first save
+
+
+@dataclass
+class Change:
+    """One audit line of a settings change."""
+
+    at: str
+    by: str
+    action: str
+    from_version: int
+    to_version: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def _item() -> SettingsItem | None:
+    try:
+        return SettingsItem.get(PARTITION, COMMISSION, consistent_read=True)
+    except SettingsItem.DoesNotExist:
+        return None
+
+
+def _view(item: SettingsItem | None) -> Commission:
+    if item is None:
+        return Commission(DEFAULT_BPS)
+    overrides = {k: int(v) for k, v in (item.overrides or {}).items()}
+    return Commission(int(item.default_bps), overrides, int(item.version or 0))
+
+
+def _json(commission: Commission) -> dict[str, Any]:
+    return {"defaultBps": commission.default_bps, "overrides": dict(commission.overrides)}
+
+
+def commission() -> Commission:
+    return _view(_item())
+
+
+def set_commission(actor: Actor, version: int, default_bps: int, overrides: dict[str, int]) -> Commission:
+    """Replace the commission if it is still at `version`; applies to contracts awarded from now on."""
+    item = _item()
+    before = _view(item)
+    if version != before.version:
+        raise Conflict(
+            f"the commission settings are at version {before.version}, not {version}: reload them and retry",
+            [{"field": "version", "message": f"current version is {before.version}"}],
+        )
+    if item is None:
+        item = SettingsItem(pk=PARTITION, sk=COMMISSION, type="Settings")
+    item.default_bps = default_bps
+    item.overrides = dict(overrides)
+    after = Commission(default_bps, dict(overrides), before.version + 1)
+    line = AuditItem(
+        pk=PARTITION,
+        sk=f"AUDIT#{new_id()}",
+        type="Audit",
+        actor=f"admin:{actor.sub}",
+        action="set_commission",
+        subject=f"commission default {default_bps} bps, {len(overrides)} category overrides",
+        from_status=f"v{before.version}",
+        to_status=f"v{after.version}",
+        amounts={"before": _json(before), "after": _json(after)},
+        at=iso(),
+    )
+    with transaction("the commission settings changed meanwhile: reload them and retry") as tx:
+        tx.save(item)  # the version attribute adds the condition: still the version we read
+        tx.save(line, condition=AuditItem.pk.does_not_exist())
+    return after
+
+
+def history(limit: int = HISTORY) -> list[Change]:
+    """The latest settings changes, newest first."""
+    found = AuditItem.query(
+        PARTITION, AuditItem.sk.startswith("AUDIT#"), scan_index_forward=False, consistent_read=True, limit=limit
+    )
+    return [
+        Change(
+            at=line.at,
+            by=line.actor,
+            action=line.action,
+            from_version=int((line.from_status or "v0")[1:]),
+            to_version=int((line.to_status or "v0")[1:]),
+            before=dict((line.amounts or {}).get("before") or {}),
+            after=dict((line.amounts or {}).get("after") or {}),
+        )
+        for line in found
+    ]
