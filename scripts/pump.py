@@ -1,19 +1,25 @@
 """The local event pump: drains the stack's SQS queues into the same handler functions
 the Lambda consumers run on AWS, and re-publishes anything left in the outbox.
+
+`make run` runs `main()` (every message, forever). A test calls `begin()` first (the queues then hold
+only its own messages) and `settle(until=...)` after a step: it drains until what the test waits for
+has arrived, and raises `Unsettled` when it has not arrived in time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import contextlib
 
 from chalicelib.adapters import events
 from chalicelib.adapters.aws import client
@@ -27,6 +33,8 @@ from chalicelib.handlers.consumers import (
 from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
 from chalicelib.settings import get_settings
 
+T = TypeVar("T")
+
 ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
     CALLBACKS_QUEUE: on_workflow_message,
     NOTIFICATIONS_QUEUE: on_domain_event,
@@ -35,40 +43,97 @@ ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
 }
 
 
-def drain(wait_seconds: int = 0) -> int:
-    """One pass over every routed queue; a message is deleted only after its handler succeeded."""
+def begin() -> None:
+    """Start a test: purge the routed queues, so every message `settle` drains from here on is the test's own.
+
+    The integration tests share one moto server. Without this a test worked off every earlier test's
+    backlog, and moto's ReceiveMessage costs time in proportion to the queue's length (it recomputes
+    the queue's attributes for each message it returns): behind ~1,000 left-over messages a settle ran
+    out its 120 s and the test then failed on an empty inbox. Tests only: `make run` never purges, and
+    moto's once-a-minute PurgeQueue rule must be off (MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR=false).
+    """
+    sqs = client("sqs")
+    urls = get_settings().queue_urls
+    for name in ROUTES:
+        sqs.purge_queue(QueueUrl=urls[name])
+
+
+@dataclass
+class Tally:
+    """What the drain passes of one `settle` did: messages handled per queue, and handler failures."""
+
+    handled: Counter[str] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        failed = "; ".join(self.failures[-3:]) or "none"
+        return f"handled {dict(self.handled)}, handler failures: {failed}"
+
+
+def drain(wait_seconds: int = 0, queues: Iterable[str] | None = None, tally: Tally | None = None) -> int:
+    """One pass over the routed queues (or `queues`); a message is deleted only after its handler succeeded."""
     sqs = client("sqs")
     urls = get_settings().queue_urls
     handled = 0
-    for name, handler in ROUTES.items():
+    for name in queues or ROUTES:
+        handler = ROUTES[name]
         response = sqs.receive_message(QueueUrl=urls[name], MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds)
         for message in response.get("Messages", []):
             try:
                 handler(json.loads(message["Body"]))
             except Exception as exc:  # left on the queue: SQS redelivers, then the DLQ takes it
                 print(f"pump: {name} handler failed: {exc!r}", file=sys.stderr, flush=True)
+                if tally is not None:
+                    tally.failures.append(f"{name}: {exc!r}")
                 continue
             sqs.delete_message(QueueUrl=urls[name], ReceiptHandle=message["ReceiptHandle"])
+            if tally is not None:
+                tally.handled[name] += 1
             handled += 1
     return handled
 
 
-def settle(seconds: float = 120, pause: float = 0.1) -> None:
-    """Drain until quiet (tests use this after a step that makes the workflow talk).
+class Unsettled(AssertionError):
+    """`settle` ran out of time: the message names what it waited for, what it saw last and what it drained."""
 
-    Bounded by time, not by rounds: a backlog left by earlier steps is worked off first, ten
-    messages per queue and pass, and only then does the queue go quiet.
+
+def settle(
+    until: Callable[[], T],
+    *,
+    done: Callable[[T], object] = bool,
+    what: str | None = None,
+    queues: Iterable[str] | None = None,
+    timeout: float = 30,
+    pause: float = 0.1,
+) -> T:
+    """Drain the test's own messages until what the test waits for has arrived, and return it.
+
+    `until` reads it (an inbox, a parked token, an execution's status) and `done(value)` says whether it
+    has arrived (by default: the value is truthy). The workflow talks asynchronously (Step Functions
+    sends a callback a moment after a command), so this waits for that thing, not for quiet queues;
+    `queues` narrows the drain to the consumers that produce it. After `timeout` seconds it raises
+    `Unsettled` with what it waited for, the last value it read and what it drained meanwhile.
     """
-    quiet = 0
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if drain() == 0:
-            quiet += 1
-            if quiet >= 3:
-                return
-        else:
-            quiet = 0
-        time.sleep(pause)
+    names = list(queues) if queues is not None else None
+    tally = Tally()
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = until()
+        if done(seen):
+            return seen
+        if time.monotonic() > deadline:
+            raise Unsettled(
+                f"pump.settle: waited {timeout:g}s for {what or _describe(until)}; last saw {seen!r}; {tally}"
+            )
+        if drain(queues=names, tally=tally) == 0:
+            time.sleep(pause)
+
+
+def _describe(check: Callable[..., object]) -> str:
+    """The predicate's source line, so a timeout says what it waited for without a `what=`."""
+    with contextlib.suppress(OSError, TypeError):
+        return " ".join(inspect.getsource(check).split())
+    return repr(check)
 
 
 def main() -> None:

@@ -277,10 +277,6 @@ class Races:
         return self.tried
 
 
-def _key() -> dict[str, str]:
-    return {"Idempotency-Key": secrets.token_hex(12)}
-
-
 def stack_env() -> dict[str, str] | None:
     state = ROOT / ".local" / "stack.json"
     if not state.exists():

@@ -5,7 +5,6 @@ Run with the stack's environment set (scripts/local_stack.py does that).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import date, timedelta
@@ -53,70 +52,57 @@ def cognito_user(email: str, admin: bool = False) -> str:
 def main() -> None:
     from chalicelib.adapters.aws import client
     from chalicelib.adapters.tokens import Claims
-    from chalicelib.schemas import CreateProfile, CreateUpload, SubmitVerification, TaskFields
+    from chalicelib.domain.accounts import Kind, NewProfile, Role, VerificationRequest
+    from chalicelib.domain.money import Money
+    from chalicelib.domain.tasks import NewTask
+    from chalicelib.domain.uploads import NewUpload, Purpose
     from chalicelib.services import profiles, tasks, uploads
     from chalicelib.services.identity import Actor
     from chalicelib.settings import get_settings
 
     admin = Actor(Claims(cognito_user(ADMIN, admin=True), ADMIN, frozenset({"admin"})), None)
 
-    def verified(email: str, body: dict[str, object]) -> Actor:
+    def verified(email: str, new: NewProfile) -> Actor:
         actor = Actor(Claims(cognito_user(email), email, frozenset()), None)
-        actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+        actor.profile = profiles.create_profile(actor, new)
         upload = uploads.create_upload(
-            actor,
-            CreateUpload.model_validate_json(
-                json.dumps(
-                    {
-                        "purpose": "verification",
-                        "filename": "registration.pdf",
-                        "contentType": "application/pdf",
-                        "size": 9,
-                    }
-                )
-            ),
+            actor, NewUpload(Purpose.VERIFICATION, "registration.pdf", "application/pdf", size=9)
         )
         key = upload["fields"]["key"]  # browsers POST to the presigned form; the seed writes directly
         client("s3").put_object(
             Bucket=get_settings().bucket_name, Key=key, Body=b"%PDF-demo", ContentType="application/pdf"
         )
         actor.profile = profiles.submit_verification(
-            actor, SubmitVerification(legal_name=str(body["displayName"]), documents=[upload["uploadId"]])
+            actor, VerificationRequest(new.display_name, (upload["uploadId"],))
         )
         actor.profile = profiles.decide_verification(admin, actor.profile.id, "approve", None)
         return actor
 
-    customers = [
-        verified(email, {"role": "customer", "displayName": name, "kind": kind}) for email, name, kind in CUSTOMERS
-    ]
+    customers = [verified(email, NewProfile(Role.CUSTOMER, name, Kind(kind))) for email, name, kind in CUSTOMERS]
     for email, name, kind, skills, rate in PROVIDERS:
         verified(
             email,
-            {
-                "role": "provider",
-                "displayName": name,
-                "kind": kind,
-                "skills": skills,
-                "languages": ["en", "de"],
-                "hourlyRate": {"amount": rate, "currency": "EUR"},
-            },
+            NewProfile(
+                Role.PROVIDER,
+                name,
+                Kind(kind),
+                skills=tuple(skills),
+                languages=("en", "de"),
+                hourly_rate=Money(rate, "EUR"),
+            ),
         )
     start = date.today() + timedelta(days=7)
     for owner, title, category, skills, budget in TASKS:
         task = tasks.create_task(
             customers[owner],
-            TaskFields.model_validate_json(
-                json.dumps(
-                    {
-                        "title": title,
-                        "description": f"{title}. Details in the attached brief; milestones welcome.",
-                        "category": category,
-                        "skills": skills,
-                        "budget": {"amount": budget, "currency": "EUR"},
-                        "startDate": start.isoformat(),
-                        "dueDate": (start + timedelta(days=45)).isoformat(),
-                    }
-                )
+            NewTask(
+                title,
+                f"{title}. Details in the attached brief; milestones welcome.",
+                category,
+                tuple(skills),
+                Money(budget, "EUR"),
+                start_date=start,
+                due_date=start + timedelta(days=45),
             ),
         )
         tasks.submit_task(customers[owner], task.id)

@@ -21,13 +21,17 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 from stripe import APIConnectionError, StripeClient
 from stripe._http_client import HTTPClient
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.payment_port import PaymentGateway
 
 API_VERSION = "2026-10-28.endive"
 TEST_SECRET = "whsec_test_tasklane_fake_0123456789"
@@ -633,12 +637,24 @@ class StripeWorld:
         return intent
 
 
+@contextmanager
+def using(port: PaymentGateway) -> Iterator[PaymentGateway]:
+    """Every `gateway()` call answers with `port` inside the block (e.g. the sandbox inside a Stripe world)."""
+    from chalicelib.adapters import gateways
+
+    before = gateways.install(port)
+    try:
+        yield port
+    finally:
+        gateways.install(before)
+
+
 def stripe_world(monkeypatch: Any) -> Iterator[StripeWorld]:
     """Use as a fixture body (the `aws` fixture must be up): installs the Stripe gateway on a fresh fake."""
     from chalice.test import Client
 
     import app
-    from chalicelib.adapters import payments, stripe_gateway
+    from chalicelib.adapters import stripe_gateway
     from chalicelib.settings import get_settings
 
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", TEST_SECRET)
@@ -647,7 +663,7 @@ def stripe_world(monkeypatch: Any) -> Iterator[StripeWorld]:
     fake = FakeStripe()
     port = stripe_gateway.StripeGateway(client(fake))
     try:
-        with payments.using(port), Client(app.app, stage_name="local") as test_client:
+        with using(port), Client(app.app, stage_name="local") as test_client:
             yield StripeWorld(fake, port, test_client.http)
     finally:
         get_settings.cache_clear()

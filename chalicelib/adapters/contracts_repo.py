@@ -1,11 +1,12 @@
-"""Contracts with their milestones, settings, audit and reviews."""
+"""Contracts with their milestones, settings and audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import paging
-from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, ReviewItem, SettingsItem
+from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, SettingsItem
 from chalicelib.domain.commission import DEFAULT_BPS
 
 
@@ -28,23 +29,30 @@ def milestones(contract_id: str) -> list[MilestoneItem]:
     return list(MilestoneItem.query(key(contract_id), MilestoneItem.sk.startswith("MILESTONE#"), consistent_read=True))
 
 
-def for_party(party_id: str, limit: int, cursor: str | None, index: str) -> paging.Page[Any]:
+def for_customer(customer_id: str, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """The customer's contracts, newest first (gsi1: the customer's side)."""
+    return _for_party(ContractItem.gsi1.query, "gsi1pk", customer_id, limit, cursor)
+
+
+def for_provider(provider_id: str, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """The provider's contracts, newest first (gsi2: the provider's side)."""
+    return _for_party(ContractItem.gsi2.query, "gsi2pk", provider_id, limit, cursor)
+
+
+def _for_party(
+    query: Callable[..., Any], index_key: str, party_id: str, limit: int, cursor: str | None
+) -> paging.Page[Any]:
     partition = f"PARTY#{party_id}"
-    query = ContractItem.gsi1.query if index == "gsi1" else ContractItem.gsi2.query
     return paging.collect(
         lambda start: query(partition, scan_index_forward=False, last_evaluated_key=start, page_size=limit),
         limit,
         cursor,
-        (f"{index}pk", partition),
+        (index_key, partition),
     )
 
 
 def audit(contract_id: str) -> list[AuditItem]:
     return list(AuditItem.query(key(contract_id), AuditItem.sk.startswith("AUDIT#"), consistent_read=True))
-
-
-def reviews(contract_id: str) -> list[ReviewItem]:
-    return list(ReviewItem.query(key(contract_id), ReviewItem.sk.startswith("REVIEW#"), consistent_read=True))
 
 
 def open_disputes(limit: int, cursor: str | None) -> paging.Page[Any]:

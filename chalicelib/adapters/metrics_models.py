@@ -116,14 +116,6 @@ def record(event_id: str, detail_type: str, effect: Effect) -> bool:
     return True
 
 
-def counted(event_id: str) -> bool:
-    try:
-        MetricsMarkerItem.get(f"METRICSEVENT#{event_id}", MARKER_SK, consistent_read=True)
-    except MetricsMarkerItem.DoesNotExist:
-        return False
-    return True
-
-
 def days(first: str, last: str, currency: str) -> dict[str, DayFigures]:
     """Every stored figure from `first` to `last` (inclusive) in one Query; money only in `currency`."""
     found: dict[str, DayFigures] = {}

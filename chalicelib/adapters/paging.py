@@ -11,7 +11,6 @@ from typing import Any, Generic, TypeVar
 from chalicelib.domain.errors import ValidationFailed
 
 T = TypeVar("T")
-MAX_LIMIT = 100
 MAX_CURSOR = 1024
 
 

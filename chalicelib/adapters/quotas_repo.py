@@ -55,12 +55,3 @@ def take(bucket: str, subject: str, window_start: int, limit: int, expires_at: i
             raise CounterThrottled(code) from None
         raise
     return True
-
-
-def used(bucket: str, subject: str, window_start: int) -> int:
-    """Charges counted in a window (0 if none): for tests and support, never on a request path."""
-    pk, sk = key(bucket, subject, window_start)
-    try:
-        return int(QuotaItem.get(pk, sk, consistent_read=True).hits or 0)
-    except QuotaItem.DoesNotExist:
-        return 0

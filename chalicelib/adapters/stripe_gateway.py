@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar, TypeVar
 
-from chalicelib.adapters.payments import (
+from chalicelib.adapters.payment_port import (
     Account,
     BalanceLine,
     Charge,

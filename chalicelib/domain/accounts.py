@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain.lifecycle import Lifecycle
+from chalicelib.domain.money import Money
 
 
 class Role(StrEnum):
@@ -35,3 +37,25 @@ VERIFICATION = Lifecycle[Verification](
 )
 
 ADMIN_GROUP = "admin"
+
+
+@dataclass(frozen=True)
+class NewProfile:
+    """Who a signed-in user says they are: a customer or a provider (skills and anonymity are providers' only)."""
+
+    role: Role
+    display_name: str
+    kind: Kind
+    skills: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    hourly_rate: Money | None = None
+    bio: str | None = None
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    """The legal name and the uploaded documents an admin checks."""
+
+    legal_name: str
+    documents: tuple[str, ...]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from chalicelib.domain.errors import ValidationFailed
@@ -39,6 +41,27 @@ BID = Lifecycle[BidStatus](
         BidStatus.REJECTED: {"remark": BidStatus.REJECTED},
     },
 )
+
+
+@dataclass(frozen=True)
+class PlannedMilestone:
+    """One milestone as a bid proposes it; the contract copies it at award."""
+
+    title: str
+    amount: Money
+    due_date: date
+    acceptance_criteria: str | None = None
+
+
+@dataclass(frozen=True)
+class NewBid:
+    """A provider's bid on a task: the milestones add up to the price (check_milestones_sum)."""
+
+    price: Money
+    proposal: str
+    duration_days: int
+    milestones: tuple[PlannedMilestone, ...]
+
 
 # Bids that still compete for the task (and block a second bid by the same provider).
 LIVE = frozenset({BidStatus.SUBMITTED, BidStatus.SHORTLISTED})

@@ -1,13 +1,23 @@
-"""Contract lifecycle: created from the awarded bid, signed by both, active, then completed."""
+"""Contract lifecycle: created from the awarded bid, signed by both, active, then completed.
+
+Also who a caller is in a contract, and when a contract completes: rules, not storage, so the
+services that need them (contracts, escrow, threads, audit) share them without importing each other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Literal, Protocol
 
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.lifecycle import Lifecycle
+from chalicelib.domain.milestones import SETTLED, MilestoneStatus
 
 TERMS_VERSION = "2026-11-01"
 NDA_VERSION = "2026-11-01"
+
+ContractRole = Literal["customer", "provider", "reviewer", "admin"]
 
 
 class ContractStatus(StrEnum):
@@ -28,3 +38,41 @@ CONTRACT = Lifecycle[ContractStatus](
         },
     },
 )
+
+
+class Parties(Protocol):
+    """Who is on a contract (a stored contract is one)."""
+
+    customer_id: str
+    provider_id: str
+    reviewer_id: str | None
+
+
+def role_in(contract: Parties, profile_id: str | None, is_admin: bool) -> ContractRole:
+    """The caller's part in the contract, a party's before an admin's; strangers get a 404, as if it did not exist."""
+    if profile_id is not None:
+        if profile_id == contract.customer_id:
+            return "customer"
+        if profile_id == contract.provider_id:
+            return "provider"
+        if contract.reviewer_id and profile_id == contract.reviewer_id:
+            return "reviewer"
+    if is_admin:
+        return "admin"
+    raise NotFound("no such contract")
+
+
+def every_milestone_settled(milestone_statuses: Iterable[str]) -> bool:
+    """True once each milestone is released, or resolved after a dispute (and there is at least one)."""
+    statuses = [MilestoneStatus(s) for s in milestone_statuses]
+    return bool(statuses) and all(s in SETTLED for s in statuses)
+
+
+def status_after_milestone_move(status: ContractStatus, milestone_statuses: Iterable[str]) -> ContractStatus:
+    """A contract completes when every milestone is settled; until then a milestone's move leaves it as it is.
+
+    Completing is a lifecycle move, so a contract that is not active cannot complete (409).
+    """
+    if every_milestone_settled(milestone_statuses):
+        return CONTRACT.next(status, "complete")
+    return status

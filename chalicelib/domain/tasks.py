@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import date
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import Final
 
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.lifecycle import Lifecycle
+from chalicelib.domain.money import Money
 
 
 class TaskStatus(StrEnum):
@@ -70,3 +73,55 @@ def check_dates(start: date | None, due: date | None) -> None:
 
 def is_publicly_listed(status: TaskStatus, visibility: Visibility) -> bool:
     return status == TaskStatus.OPEN and visibility == Visibility.PUBLIC
+
+
+class Keep(Enum):
+    """The one value of "leave this field as it is" in an edit, where None means "clear it" (the dates)."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class TaskChanges:
+    """An edit of a draft: only the fields given change; the dates may be cleared with None."""
+
+    title: str | Keep = KEEP
+    description: str | Keep = KEEP
+    category: str | Keep = KEEP
+    skills: tuple[str, ...] | Keep = KEEP
+    budget: Money | Keep = KEEP
+    mode: Mode | Keep = KEEP
+    visibility: Visibility | Keep = KEEP
+    invitees: tuple[str, ...] | Keep = KEEP
+    start_date: date | Keep | None = KEEP
+    due_date: date | Keep | None = KEEP
+    attachments: tuple[str, ...] | Keep = KEEP
+    quality_review: bool | Keep = KEEP
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is KEEP for f in fields(self))
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A task as its customer posts it (a draft until an admin opens it)."""
+
+    title: str
+    description: str
+    category: str
+    skills: tuple[str, ...]
+    budget: Money
+    mode: Mode = Mode.BIDDING
+    visibility: Visibility = Visibility.PUBLIC
+    invitees: tuple[str, ...] = ()
+    start_date: date | None = None
+    due_date: date | None = None
+    attachments: tuple[str, ...] = ()
+    quality_review: bool = False
+
+    def as_changes(self) -> TaskChanges:
+        """Every field given: a new draft is written by the same code as an edit."""
+        return TaskChanges(**{f.name: getattr(self, f.name) for f in fields(self)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain.errors import ValidationFailed
@@ -26,6 +27,16 @@ LIMITS: dict[Purpose, tuple[frozenset[str], int]] = {
     Purpose.ATTACHMENT: (WORK_TYPES, 25 * MB),
     Purpose.MESSAGE: (WORK_TYPES, 10 * MB),
 }
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    """A file the caller is about to upload: the presigned POST enforces type and size (see check)."""
+
+    purpose: Purpose
+    filename: str
+    content_type: str
+    size: int
 
 
 class TooLarge(ValidationFailed):

@@ -79,11 +79,3 @@ CARD_PAYMENT = Lifecycle[PaymentStatus](
 
 # A payment the customer can still complete: `fund` by card hands out this one instead of a second.
 OPEN_PAYMENTS = frozenset({PaymentStatus.REQUIRES_PAYMENT, PaymentStatus.PROCESSING})
-
-
-def refundable(paid: int, refunded: int, wallet: int) -> int:
-    """How much of a card payment may go back to the card now: what is left of it, as far as the wallet holds it.
-
-    Escrowed or released money is not in the wallet, so it is never refunded from here (docs/payments.md).
-    """
-    return max(0, min(paid - refunded, wallet))

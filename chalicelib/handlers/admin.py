@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import ADMIN
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import admin as bodies
+else:
+    bodies = lazy("admin")
 
 bp = Blueprint(__name__)
 
@@ -16,13 +22,12 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/admin/verifications", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def verification_queue(call: Call) -> dict[str, Any]:
     """Pending verifications, oldest first, with short-lived links to the documents."""
-    from chalicelib.adapters import profiles_repo
     from chalicelib.domain.errors import ValidationFailed
-    from chalicelib.services import profiles
+    from chalicelib.services import profiles, users
 
     if (call.query("status") or "pending") != "pending":
         raise ValidationFailed("only status=pending is queued", [{"field": "status", "message": "pending"}])
-    page = profiles_repo.pending_verifications(call.limit(), call.query("cursor"))
+    page = users.pending_verifications(call.actor, call.limit(), call.query("cursor"))
     documents = profiles.pending_documents(page.items)
     return views.page(
         [views.profile(p) | {"submittedAt": p.submitted_at, "documents": documents[p.id]} for p in page.items],
@@ -37,13 +42,13 @@ def _decide(call: Call, user_id: str, action: str) -> dict[str, Any]:
     return views.profile(profiles.decide_verification(call.actor, user_id, action, reason))
 
 
-@endpoint(bp, "/admin/verifications/{user_id}/approve", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/verifications/{user_id}/approve", "POST", policy=ADMIN, body=bodies.Decision)
 def approve_verification(call: Call, user_id: str) -> dict[str, Any]:
     """Verify an account."""
     return _decide(call, user_id, "approve")
 
 
-@endpoint(bp, "/admin/verifications/{user_id}/reject", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/verifications/{user_id}/reject", "POST", policy=ADMIN, body=bodies.Decision)
 def reject_verification(call: Call, user_id: str) -> dict[str, Any]:
     """Reject a verification with a reason; the user may resubmit."""
     return _decide(call, user_id, "reject")
@@ -58,7 +63,7 @@ def task_queue(call: Call) -> dict[str, Any]:
     return views.page([views.task(t, full=True) for t in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/admin/tasks/{task_id}/approve", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/tasks/{task_id}/approve", "POST", policy=ADMIN, body=bodies.Decision)
 def approve_task(call: Call, task_id: str) -> dict[str, Any]:
     """Publish a task under review."""
     from chalicelib.services import tasks
@@ -67,7 +72,7 @@ def approve_task(call: Call, task_id: str) -> dict[str, Any]:
     return views.task(tasks.review_task(call.actor, task_id, "approve", note), full=True)
 
 
-@endpoint(bp, "/admin/tasks/{task_id}/request-changes", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/tasks/{task_id}/request-changes", "POST", policy=ADMIN, body=bodies.Decision)
 def request_changes(call: Call, task_id: str) -> dict[str, Any]:
     """Send a task back to its owner with a note."""
     from chalicelib.services import tasks
@@ -79,13 +84,15 @@ def request_changes(call: Call, task_id: str) -> dict[str, Any]:
 @endpoint(bp, "/admin/disputes", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def dispute_queue(call: Call) -> dict[str, Any]:
     """Open disputes, oldest first: contract, milestone, escrowed amount, reasons and files."""
-    from chalicelib.adapters import contracts_repo
+    from chalicelib.services import escrow
 
-    page = contracts_repo.open_disputes(call.limit(), call.query("cursor"))
+    page = escrow.open_disputes(call.actor, call.limit(), call.query("cursor"))
     return views.page([views.milestone(m) | {"contractId": m.contract_id} for m in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/admin/disputes/{contract_id}/{milestone_id}/resolve", "POST", policy=ADMIN, body="Resolve", money=True)
+@endpoint(
+    bp, "/admin/disputes/{contract_id}/{milestone_id}/resolve", "POST", policy=ADMIN, body=bodies.Resolve, money=True
+)
 def resolve_dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Split a disputed milestone's escrow: releaseAmount (less commission) and refundAmount."""
     from chalicelib.services import escrow
@@ -129,7 +136,7 @@ def get_settings(call: Call) -> dict[str, Any]:
     return _settings(settings.commission())
 
 
-@endpoint(bp, "/admin/settings/commission", "PUT", policy=ADMIN, body="CommissionSettings")
+@endpoint(bp, "/admin/settings/commission", "PUT", policy=ADMIN, body=bodies.CommissionSettings)
 def set_commission(call: Call) -> dict[str, Any]:
     """Set the default commission and per-category overrides (applies to contracts awarded after); send the
     `version` you read: a stale one is a 409."""

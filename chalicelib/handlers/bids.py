@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_PROVIDER
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import bids as bodies
+else:
+    bodies = lazy("bids")
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks/{task_id}/bids", "POST", policy=VERIFIED_PROVIDER, body="PlaceBid", status=201)
+@endpoint(bp, "/tasks/{task_id}/bids", "POST", policy=VERIFIED_PROVIDER, body=bodies.PlaceBid, status=201)
 def place_bid(call: Call, task_id: str) -> dict[str, Any]:
     """Bid on an open task (verified providers); milestone amounts add up to the price."""
     from chalicelib.services import bids
 
-    return views.bid(bids.place_bid(call.actor, task_id, call.body))
+    return views.bid(bids.place_bid(call.actor, task_id, call.body.to_command()))
 
 
 @endpoint(bp, "/tasks/{task_id}/bids", "GET", policy=PROFILE_OR_ADMIN, query=("order", "cursor", "limit"))
@@ -69,7 +75,7 @@ def reject(call: Call, bid_id: str) -> dict[str, Any]:
     return _move(call, bid_id, "reject")
 
 
-@endpoint(bp, "/bids/{bid_id}/remark", "PUT", policy=CUSTOMER, body="Remark")
+@endpoint(bp, "/bids/{bid_id}/remark", "PUT", policy=CUSTOMER, body=bodies.Remark)
 def remark(call: Call, bid_id: str) -> dict[str, Any]:
     """Workbench: the owner's private note on a bid (empty text clears it)."""
     return _move(call, bid_id, "remark", call.body.text)

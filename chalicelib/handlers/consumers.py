@@ -47,6 +47,6 @@ def notifications_consumer(event: SQSEvent) -> None:
 @bp.schedule("rate(5 minutes)")
 def outbox_sweep(event: CloudWatchEvent) -> None:
     """Publish what a crashed or failed publish-after-commit left in the outbox (at-least-once)."""
-    from chalicelib.adapters import events
+    from chalicelib.services import outbox
 
-    log.info("outbox sweep re-published %d", events.republish_pending())
+    log.info("outbox sweep re-published %d", outbox.sweep())

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_CUSTOMER
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import common as common_bodies
+    from chalicelib.schemas import contracts as bodies
+else:
+    bodies, common_bodies = lazy("contracts"), lazy("common")
 
 bp = Blueprint(__name__)
 
@@ -54,7 +61,7 @@ def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:
 
 
 @endpoint(
-    bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", policy=CUSTOMER, body="Fund", money=True
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/fund", "POST", policy=CUSTOMER, body=bodies.Fund, money=True
 )
 def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Hold the milestone's amount in escrow, from the wallet or by card (Stripe: 202 with the payment to
@@ -65,7 +72,7 @@ def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return payments.funding(contract_id, escrow.fund_milestone(call.actor, contract_id, milestone_id, call.body.source))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", policy=PROVIDER, body="Submit")
+@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", policy=PROVIDER, body=bodies.Submit)
 def submit(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Deliver files (upload ids, purpose deliverable) for review."""
     from chalicelib.services import escrow
@@ -83,7 +90,11 @@ def accept(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
 
 
 @endpoint(
-    bp, "/contracts/{contract_id}/milestones/{milestone_id}/request-revision", "POST", policy=CUSTOMER, body="Reason"
+    bp,
+    "/contracts/{contract_id}/milestones/{milestone_id}/request-revision",
+    "POST",
+    policy=CUSTOMER,
+    body=common_bodies.Reason,
 )
 def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Send the work back with a reason."""
@@ -92,7 +103,9 @@ def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[st
     return _milestone(contract_id, escrow.request_revision(call.actor, contract_id, milestone_id, call.body.reason))
 
 
-@endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", policy=PROFILE, body="Reason")
+@endpoint(
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", policy=PROFILE, body=common_bodies.Reason
+)
 def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Either party disputes a milestone under review: the escrow is frozen until an admin resolves it."""
     from chalicelib.services import escrow
@@ -110,7 +123,7 @@ def deliverable(call: Call, contract_id: str, milestone_id: str, upload_id: str)
     return escrow.deliverable_url(call.actor, contract_id, milestone_id, upload_id)
 
 
-@endpoint(bp, "/contracts/{contract_id}/reviews", "POST", policy=PROFILE, body="PostReview", status=201)
+@endpoint(bp, "/contracts/{contract_id}/reviews", "POST", policy=PROFILE, body=bodies.PostReview, status=201)
 def review(call: Call, contract_id: str) -> dict[str, Any]:
     """Rate the other party of a completed contract, once."""
     from chalicelib.services import contracts

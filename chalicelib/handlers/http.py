@@ -2,30 +2,34 @@
 OpenAPI registry.
 
 Request models and services are imported on first use, not at import time: importing
-`app` is the Lambda cold start.
+`app` is the Lambda cold start (a route names its body class through chalicelib.schemas.lazy).
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.domain.errors import DomainError, NotFound, Throttled, ValidationFailed
 from chalicelib.handlers.policy import Policy
+from chalicelib.schemas import resolve
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 log = Logger(service="tasklane")  # JSON lines; POWERTOOLS_SERVICE_NAME overrides
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://tasklane.dev/problems/"
 MAX_BODY = 256 * 1024
 MAX_QUERY = 1024  # bytes of one query value: cursors fit (paging.MAX_CURSOR), DynamoDB keys stay under their limits
+MAX_LIMIT = 100  # the largest page a list returns (`?limit=`): the one place it is set
 MAX_ID = 128  # characters of one path parameter: every id we mint is far shorter, every key fits
 _DECIMAL = re.compile(r"[0-9]{1,3}")
 _ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_ID}}}")  # printable ASCII, no space
@@ -39,7 +43,7 @@ class RouteSpec:
     method: str
     summary: str
     policy: Policy  # who may call (chalicelib/handlers/policy.py), `writable` settled for the method
-    body: str | None
+    body: type[BaseModel] | None  # the class, or a chalicelib.schemas.LazyModel standing for it
     status: int
     tag: str
     query: tuple[str, ...] = ()
@@ -79,8 +83,10 @@ class Call:
         raw = self.query("limit")
         if raw is None:
             return default
-        if not _DECIMAL.fullmatch(raw) or not 1 <= int(raw) <= 100:
-            raise ValidationFailed("limit must be an integer from 1 to 100", [{"field": "limit", "message": "1..100"}])
+        if not _DECIMAL.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+            raise ValidationFailed(
+                f"limit must be an integer from 1 to {MAX_LIMIT}", [{"field": "limit", "message": f"1..{MAX_LIMIT}"}]
+            )
         return int(raw)
 
 
@@ -101,10 +107,9 @@ def from_error(error: DomainError) -> Response:
     return response
 
 
-def model(name: str) -> Any:
-    """A request model by name: `Name` in chalicelib.schemas, or `package.module.Name` anywhere."""
-    module, _, attribute = name.rpartition(".")
-    return getattr(importlib.import_module(module or "chalicelib.schemas"), attribute)
+def model(body: type[BaseModel]) -> type[BaseModel]:
+    """A route's request model, imported now if it was named lazily."""
+    return resolve(body)
 
 
 def _text(raw: str | bytes | None) -> str:
@@ -120,9 +125,9 @@ def _text(raw: str | bytes | None) -> str:
         ) from None
 
 
-def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
+def parse_body(body: type[BaseModel] | None, raw: str | bytes | None) -> Any:
     """The body as the route's model; anything else (not UTF-8, not JSON, not valid) is a 400 naming the field."""
-    if model_name is None:
+    if body is None:
         if _text(raw).strip() not in ("", "{}", "null"):
             raise ValidationFailed("this action takes no body", [{"field": "", "message": "must be empty"}])
         return None
@@ -132,7 +137,7 @@ def parse_body(model_name: str | None, raw: str | bytes | None) -> Any:
 
     text = _text(raw)
     try:
-        return model(model_name).model_validate_json(text if text.strip() else "{}")
+        return model(body).model_validate_json(text if text.strip() else "{}")
     except ValidationError as exc:
         errors = [
             {
@@ -185,7 +190,7 @@ def endpoint(
     method: str = "GET",
     *,
     policy: Policy,
-    body: str | None = None,
+    body: type[BaseModel] | None = None,
     status: int = 200,
     summary: str = "",
     query: tuple[str, ...] = (),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import PROFILE
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import money as bodies
+else:
+    bodies = lazy("money")
 
 bp = Blueprint(__name__)
 
@@ -30,7 +36,7 @@ def ledger(call: Call) -> dict[str, Any]:
     return views.page([views.entry(e) for e in page.items], page.next_cursor)
 
 
-@endpoint(bp, "/me/deposits", "POST", policy=PROFILE, body="Deposit", status=201, money=True, quota="deposits")
+@endpoint(bp, "/me/deposits", "POST", policy=PROFILE, body=bodies.MakeDeposit, status=201, money=True, quota="deposits")
 def deposit(call: Call) -> dict[str, Any]:
     """Top up the wallet by card: the sandbox completes at once (201); Stripe answers 202 with the payment to
     confirm, and the wallet is credited by its webhook."""

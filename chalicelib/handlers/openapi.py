@@ -54,7 +54,7 @@ def build() -> dict[str, Any]:
             schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
             for name, definition in schema.pop("$defs", {}).items():
                 components[name] = definition
-            name = route.body.rpartition(".")[2]
+            name = model.__name__
             components[name] = schema
             operation["requestBody"] = {
                 "required": True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response, SQSEvent
 
@@ -13,6 +13,13 @@ from chalicelib.domain.errors import DomainError, ValidationFailed
 from chalicelib.handlers import policy as may
 from chalicelib.handlers import views
 from chalicelib.handlers.http import MAX_BODY, ROUTES, STATUS_KEY, Call, RouteSpec, endpoint, from_error, log, problem
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import common as common_bodies
+    from chalicelib.schemas import money as bodies
+else:
+    bodies, common_bodies = lazy("money"), lazy("common")
 
 bp = Blueprint(__name__)
 consumer_log = logging.getLogger(__name__)
@@ -100,7 +107,9 @@ def deposit(result: dict[str, Any]) -> dict[str, Any]:
 # --- withdrawals ----------------------------------------------------------------------------------------
 
 
-@endpoint(bp, "/me/withdrawals", "POST", policy=may.VERIFIED_PROVIDER, body="Deposit", status=201, money=True)
+@endpoint(
+    bp, "/me/withdrawals", "POST", policy=may.VERIFIED_PROVIDER, body=bodies.RequestWithdrawal, status=201, money=True
+)
 def request_withdrawal(call: Call) -> dict[str, Any]:
     """Provider: withdraw `{amount}` from the wallet to the payout account → `requested` (admins approve)."""
     from chalicelib.services import withdrawals
@@ -123,10 +132,10 @@ def withdrawal_queue(call: Call) -> dict[str, Any]:
     and incoming payments beside it."""
     from chalicelib.services import withdrawals
 
-    page = withdrawals.queue(call.actor, call.query("status"), call.limit(), call.query("cursor"))
+    page, recent_by_payee = withdrawals.queue(call.actor, call.query("status"), call.limit(), call.query("cursor"))
     items = []
     for w in page.items:
-        recent = withdrawals.recent_money(w.profile_id)
+        recent = recent_by_payee[w.profile_id]
         items.append(
             withdrawal(w)
             | {
@@ -147,7 +156,9 @@ def approve_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     return withdrawal(withdrawals.approve(call.actor, withdrawal_id))
 
 
-@endpoint(bp, "/admin/withdrawals/{withdrawal_id}/reject", "POST", policy=may.ADMIN, body="Reason", money=True)
+@endpoint(
+    bp, "/admin/withdrawals/{withdrawal_id}/reject", "POST", policy=may.ADMIN, body=common_bodies.Reason, money=True
+)
 def reject_withdrawal(call: Call, withdrawal_id: str) -> dict[str, Any]:
     """Admin: reject with `{reason}` → `rejected`; the money goes back to the wallet."""
     from chalicelib.services import withdrawals
@@ -174,7 +185,9 @@ def get_payment(call: Call, payment_id: str) -> dict[str, Any]:
     return payments.payment_view(payments.payment_for(call.actor, payment_id))
 
 
-@endpoint(bp, "/payments/{payment_id}/refund", "POST", policy=may.PROFILE_OR_ADMIN, body="Deposit", money=True)
+@endpoint(
+    bp, "/payments/{payment_id}/refund", "POST", policy=may.PROFILE_OR_ADMIN, body=bodies.RequestRefund, money=True
+)
 def refund_payment(call: Call, payment_id: str) -> dict[str, Any]:
     """The payer or an admin: send `{amount}` back to the card, as far as the wallet still holds that money."""
     from chalicelib.services import payments, refunds

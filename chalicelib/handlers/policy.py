@@ -77,10 +77,6 @@ class Policy:
         return replace(self, writable=method.upper() in WRITES if self.writable is None else self.writable)
 
     @property
-    def needs_token(self) -> bool:
-        return self.who not in PUBLIC_WHO
-
-    @property
     def auth(self) -> str:
         """none | optional | required: how the token is read (the OpenAPI `security` of the route)."""
         if self.who == Who.ANONYMOUS:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import CUSTOMER, OPTIONAL, PUBLIC
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import tasks as bodies
+else:
+    bodies = lazy("tasks")
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks", "POST", policy=CUSTOMER, body="TaskFields", status=201)
+@endpoint(bp, "/tasks", "POST", policy=CUSTOMER, body=bodies.TaskFields, status=201)
 def create_task(call: Call) -> dict[str, Any]:
     """Post a task as a draft."""
     from chalicelib.services import tasks
 
-    return views.task(tasks.create_task(call.actor, call.body), full=True)
+    return views.task(tasks.create_task(call.actor, call.body.to_command()), full=True)
 
 
 @endpoint(bp, "/tasks", "GET", policy=PUBLIC, quota="public", query=("category", "skill", "cursor", "limit"))
@@ -48,12 +54,12 @@ def get_task(call: Call, task_id: str) -> dict[str, Any]:
     return views.task(task, full=tasks.owner_view(call.actor, task))
 
 
-@endpoint(bp, "/tasks/{task_id}", "PATCH", policy=CUSTOMER, body="EditTask")
+@endpoint(bp, "/tasks/{task_id}", "PATCH", policy=CUSTOMER, body=bodies.EditTask)
 def edit_task(call: Call, task_id: str) -> dict[str, Any]:
     """Edit a draft (or a task sent back with changes requested)."""
     from chalicelib.services import tasks
 
-    return views.task(tasks.edit_task(call.actor, task_id, call.body), full=True)
+    return views.task(tasks.edit_task(call.actor, task_id, call.body.to_command()), full=True)
 
 
 @endpoint(bp, "/tasks/{task_id}/submit", "POST", policy=CUSTOMER)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
 from chalicelib.handlers.policy import ADMIN, PROFILE, PROFILE_OR_ADMIN
+from chalicelib.schemas import lazy
+
+if TYPE_CHECKING:
+    from chalicelib.schemas import admin as admin_bodies
+    from chalicelib.schemas import threads as bodies
+else:
+    bodies, admin_bodies = lazy("threads"), lazy("admin")
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/tasks/{task_id}/threads", "POST", policy=PROFILE, body="chalicelib.chat_schemas.OpenThread", status=201)
+@endpoint(bp, "/tasks/{task_id}/threads", "POST", policy=PROFILE, body=bodies.OpenThread, status=201)
 def open_thread(call: Call, task_id: str) -> Any:
     """Open (201) or return (200) the pre-award thread between the task owner and one provider."""
     from chalicelib.services import threads
@@ -60,7 +67,7 @@ def list_messages(call: Call, thread_id: str) -> dict[str, Any]:
     "/threads/{thread_id}/messages",
     "POST",
     policy=PROFILE_OR_ADMIN,
-    body="chalicelib.chat_schemas.PostMessage",
+    body=bodies.PostMessage,
     status=201,
     quota="messages",
 )
@@ -96,7 +103,7 @@ def _decided(decision: Any) -> dict[str, Any]:
     return view
 
 
-@endpoint(bp, "/admin/messages/{message_id}/dismiss", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/messages/{message_id}/dismiss", "POST", policy=ADMIN, body=admin_bodies.Decision)
 def dismiss_flag(call: Call, message_id: str) -> dict[str, Any]:
     """A false alarm: close the flag without a strike."""
     from chalicelib.services import moderation
@@ -104,7 +111,7 @@ def dismiss_flag(call: Call, message_id: str) -> dict[str, Any]:
     return _decided(moderation.dismiss(call.actor, message_id, call.body.note or call.body.reason))
 
 
-@endpoint(bp, "/admin/messages/{message_id}/confirm", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/messages/{message_id}/confirm", "POST", policy=ADMIN, body=admin_bodies.Decision)
 def confirm_flag(call: Call, message_id: str) -> dict[str, Any]:
     """Confirm the flag: a strike on the sender; the third suspends the account."""
     from chalicelib.services import moderation
@@ -112,7 +119,7 @@ def confirm_flag(call: Call, message_id: str) -> dict[str, Any]:
     return _decided(moderation.confirm(call.actor, message_id, call.body.note or call.body.reason))
 
 
-@endpoint(bp, "/admin/users/{user_id}/suspend", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/users/{user_id}/suspend", "POST", policy=ADMIN, body=admin_bodies.Decision)
 def suspend_user(call: Call, user_id: str) -> dict[str, Any]:
     """Suspend an account (profile id): it can sign in and read, every write is a 403."""
     from chalicelib.services import moderation
@@ -121,7 +128,7 @@ def suspend_user(call: Call, user_id: str) -> dict[str, Any]:
     return views.profile(profile) | {"standing": views.standing(standing)}
 
 
-@endpoint(bp, "/admin/users/{user_id}/reinstate", "POST", policy=ADMIN, body="Decision")
+@endpoint(bp, "/admin/users/{user_id}/reinstate", "POST", policy=ADMIN, body=admin_bodies.Decision)
 def reinstate_user(call: Call, user_id: str) -> dict[str, Any]:
     """Lift a suspension; the strikes that led to it are cleared."""
     from chalicelib.services import moderation

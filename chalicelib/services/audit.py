@@ -11,8 +11,8 @@ from typing import Any
 
 from chalicelib.adapters import contracts_repo, paging
 from chalicelib.adapters.table import AuditItem, ContractItem
+from chalicelib.domain.contracts import role_in
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.contracts import role_in
 from chalicelib.services.identity import Actor
 
 FORMATS = ("json", "csv")
@@ -20,7 +20,7 @@ FORMATS = ("json", "csv")
 
 def _contract(actor: Actor, contract_id: str) -> ContractItem:
     contract = contracts_repo.get(contract_id)
-    if contract is None or role_in(actor, contract) not in ("customer", "provider", "admin"):
+    if contract is None or role_in(contract, actor.profile_id, actor.is_admin) not in ("customer", "provider", "admin"):
         raise NotFound("no such contract")
     return contract
 

@@ -9,32 +9,31 @@ from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import BidItem, DecisionItem, GuardItem, ProfileItem, TaskItem
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain.accounts import Role
-from chalicelib.domain.bids import BID, BidStatus, check_milestones_sum
+from chalicelib.domain.bids import BID, BidStatus, NewBid, check_milestones_sum
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.matching import match_score
 from chalicelib.domain.tasks import TASK, TaskStatus
-from chalicelib.schemas import PlaceBid
 from chalicelib.services.identity import Actor
 from chalicelib.services.tasks import can_see
 
 ORDERS = ("match", "price", "rating")
 
 
-def place_bid(actor: Actor, task_id: str, body: PlaceBid) -> BidItem:
+def place_bid(actor: Actor, task_id: str, new: NewBid) -> BidItem:
     actor.require_writable()
     provider = actor.require_verified(Role.PROVIDER)
     task = tasks_repo.get(task_id)
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
     TASK.next(TaskStatus(task.status), "bid")
-    price = body.price.domain()
+    price = new.price
     if price.currency != task.currency:
         raise BusinessRuleViolated(
             f"bid in {task.currency}, the task's currency",
             [{"field": "price.currency", "message": f"must be {task.currency}"}],
         )
-    check_milestones_sum(price, [m.amount.domain() for m in body.milestones])
+    check_milestones_sum(price, [m.amount for m in new.milestones])
     moment = iso()
     bid_id = new_id()
     bid = BidItem(
@@ -52,16 +51,16 @@ def place_bid(actor: Actor, task_id: str, body: PlaceBid) -> BidItem:
         provider_sub=provider.sub,
         price_amount=price.amount,
         currency=price.currency,
-        proposal=body.proposal,
-        duration_days=body.duration_days,
+        proposal=new.proposal,
+        duration_days=new.duration_days,
         milestones=[
             {
                 "title": m.title,
-                "amount": m.amount.domain().to_json(),
+                "amount": m.amount.to_json(),
                 "dueDate": m.due_date.isoformat(),
                 "acceptanceCriteria": m.acceptance_criteria,
             }
-            for m in body.milestones
+            for m in new.milestones
         ],
         status=BidStatus.SUBMITTED.value,
         created_at=moment,

@@ -6,13 +6,13 @@ from typing import Any
 
 from chalicelib.adapters import bids_repo, contracts_repo, events, paging, profiles_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, ProfileItem, ReviewItem, TaskItem
+from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, ProfileItem, ReviewItem
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.bids import BID, LIVE, BidStatus
 from chalicelib.domain.clock import iso
 from chalicelib.domain.commission import rate_for
-from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, ContractStatus
+from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, ContractRole, ContractStatus, role_in
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
@@ -38,32 +38,21 @@ def audit(contract_id: str, actor: str, action: str, subject: str, at: str, **ex
     )
 
 
-def role_in(actor: Actor, contract: ContractItem) -> str:
-    """The actor's part in the contract; strangers get a 404, as if it did not exist."""
-    if actor.profile_id == contract.customer_id:
-        return "customer"
-    if actor.profile_id == contract.provider_id:
-        return "provider"
-    if contract.reviewer_id and actor.profile_id == contract.reviewer_id:
-        return "reviewer"
-    if actor.is_admin:
-        return "admin"
-    raise NotFound("no such contract")
-
-
-def load(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneItem], str]:
+def load(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneItem], ContractRole]:
+    """The contract, its milestones and the caller's part in it (strangers get a 404)."""
     contract = contracts_repo.get(contract_id)
     if contract is None:
         raise NotFound("no such contract")
-    role = role_in(actor, contract)
+    role = role_in(contract, actor.profile_id, actor.is_admin)
     return contract, contracts_repo.milestones(contract_id), role
 
 
 def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
     """GET /me/contracts: my contracts, newest first, on the side my role is on."""
     profile = actor.require_profile()
-    index = "gsi1" if profile.role == Role.CUSTOMER.value else "gsi2"
-    return contracts_repo.for_party(profile.id, limit, cursor, index)
+    if profile.role == Role.CUSTOMER.value:
+        return contracts_repo.for_customer(profile.id, limit, cursor)
+    return contracts_repo.for_provider(profile.id, limit, cursor)
 
 
 def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]:
@@ -254,7 +243,3 @@ def review(actor: Actor, contract_id: str, rating: int, text: str) -> ReviewItem
         events.stage(tx, event, at)
     events.publish([event])
     return item
-
-
-def task_of(contract: ContractItem) -> TaskItem | None:
-    return tasks_repo.get(contract.task_id)

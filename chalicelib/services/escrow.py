@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters import contracts_repo, events, ledger_repo, profiles_repo, tasks_repo, workflow
+from chalicelib.adapters import contracts_repo, events, ledger_repo, paging, profiles_repo, tasks_repo, workflow
 from chalicelib.adapters import files as file_store
-from chalicelib.adapters.payments import gateway
+from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.table import ContractItem, MilestoneItem, ProfileItem, TokenItem
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
-from chalicelib.domain.contracts import CONTRACT, ContractStatus
+from chalicelib.domain.contracts import CONTRACT, ContractStatus, status_after_milestone_move
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.milestones import SETTLED, WAITS, MilestoneStatus, path
+from chalicelib.domain.milestones import WAITS, MilestoneStatus, path
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
@@ -105,13 +105,14 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
         )
     ]
     task = None
-    statuses = {m.id: (milestone.status if m.id == milestone.id else m.status) for m in all_milestones}
-    if change.steps and all(MilestoneStatus(s) in SETTLED for s in statuses.values()):
-        contract_before = contract.status
-        contract.status = CONTRACT.next(ContractStatus(contract.status), "complete").value
+    statuses = [milestone.status if m.id == milestone.id else m.status for m in all_milestones]
+    contract_before = contract.status
+    after = status_after_milestone_move(ContractStatus(contract_before), statuses) if change.steps else None
+    if after is not None and after != contract_before:
+        contract.status = after.value
         contract.completed_at = at
         audits.append(
-            audit(contract.id, "system", "complete", "contract", at, from_status=contract_before, to_status="completed")
+            audit(contract.id, "system", "complete", "contract", at, from_status=contract_before, to_status=after.value)
         )
         task = tasks_repo.get(contract.task_id)
         if task is not None and TASK.allows(TaskStatus(task.status), "complete"):
@@ -207,12 +208,8 @@ def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
 # --- commands -------------------------------------------------------------------------
 
 
-def fund(actor: Actor, contract_id: str, milestone_id: str, source: str) -> MilestoneItem:
-    """Fund a milestone; with a gateway that settles later (Stripe) a card funding leaves it `pending`."""
-    return fund_milestone(actor, contract_id, milestone_id, source).milestone
-
-
 def fund_milestone(actor: Actor, contract_id: str, milestone_id: str, source: str) -> Funding:
+    """Fund a milestone; with a gateway that settles later (Stripe) a card funding leaves it `pending`."""
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role != "customer":
@@ -543,6 +540,12 @@ def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> M
     )
     _answer_wait(contract.id, milestone.id, "decision", "disputed")
     return result
+
+
+def open_disputes(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """Admin: the disputed milestones waiting for a split, oldest first."""
+    actor.require_admin()
+    return contracts_repo.open_disputes(limit, cursor)
 
 
 def resolve(

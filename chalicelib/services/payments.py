@@ -16,7 +16,7 @@ from chalicelib.adapters.payment_models import (
     ClearingRefItem,
     PaymentItem,
 )
-from chalicelib.adapters.payments import Charge, PaymentGateway
+from chalicelib.adapters.payment_port import Charge, PaymentGateway
 from chalicelib.adapters.transactions import error_code
 from chalicelib.domain.clock import iso
 from chalicelib.domain.money import Money

@@ -6,16 +6,15 @@ from chalicelib.adapters import events, profiles_repo, uploads_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import ProfileItem
 from chalicelib.adapters.transactions import conditional, transaction
-from chalicelib.domain.accounts import VERIFICATION, Role, Verification
+from chalicelib.domain.accounts import VERIFICATION, NewProfile, Role, Verification, VerificationRequest
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import Purpose
-from chalicelib.schemas import CreateProfile, SubmitVerification
 from chalicelib.services import uploads, users
 from chalicelib.services.identity import Actor
 
 
-def create_profile(actor: Actor, body: CreateProfile) -> ProfileItem:
+def create_profile(actor: Actor, new: NewProfile) -> ProfileItem:
     if actor.profile is not None:
         raise Conflict("you already have a profile")
     profile_id = new_id()
@@ -29,14 +28,14 @@ def create_profile(actor: Actor, body: CreateProfile) -> ProfileItem:
         id=profile_id,
         sub=actor.sub,
         email=actor.claims.email,
-        role=body.role.value,
-        display_name=body.display_name,
-        kind=body.kind.value,
-        skills=list(body.skills) if body.role == Role.PROVIDER else [],
-        languages=list(body.languages),
-        hourly_rate=body.hourly_rate.domain().to_json() if body.hourly_rate else None,
-        bio=body.bio,
-        anonymous=body.anonymous and body.role == Role.PROVIDER,
+        role=new.role.value,
+        display_name=new.display_name,
+        kind=new.kind.value,
+        skills=list(new.skills) if new.role == Role.PROVIDER else [],
+        languages=list(new.languages),
+        hourly_rate=new.hourly_rate.to_json() if new.hourly_rate else None,
+        bio=new.bio,
+        anonymous=new.anonymous and new.role == Role.PROVIDER,
         verification=Verification.UNVERIFIED.value,
         created_at=moment,
     )
@@ -59,16 +58,16 @@ def provider_card(profile_id: str) -> ProfileItem:
     return profile
 
 
-def submit_verification(actor: Actor, body: SubmitVerification) -> ProfileItem:
+def submit_verification(actor: Actor, request: VerificationRequest) -> ProfileItem:
     actor.require_writable()
     profile = actor.require_profile()
     state = VERIFICATION.next(Verification(profile.verification), "submit")
-    for upload_id in body.documents:
+    for upload_id in request.documents:
         uploads.claim(actor, upload_id, Purpose.VERIFICATION)
     moment = iso()
     profile.verification = state.value
-    profile.legal_name = body.legal_name
-    profile.documents = list(body.documents)
+    profile.legal_name = request.legal_name
+    profile.documents = list(request.documents)
     profile.submitted_at = moment
     profile.verification_note = None
     profile.gsi2pk = profiles_repo.PENDING_QUEUE

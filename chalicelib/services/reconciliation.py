@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import ledger_repo
+from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.payment_models import (
     ClearingRefItem,
 )
-from chalicelib.adapters.payments import gateway
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso
 

@@ -13,9 +13,10 @@ import time
 from typing import Any
 
 from chalicelib.adapters import events, ledger_repo
+from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.payment_models import PaymentItem
-from chalicelib.adapters.payments import PaymentRefused, gateway
+from chalicelib.adapters.payment_port import PaymentRefused
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain import refunds as rules

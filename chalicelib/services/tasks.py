@@ -12,39 +12,57 @@ from chalicelib.adapters.transactions import conditional, transaction
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import NotFound, ValidationFailed
-from chalicelib.domain.tasks import TASK, TaskStatus, Visibility, check_dates, is_publicly_listed
+from chalicelib.domain.tasks import (
+    KEEP,
+    TASK,
+    NewTask,
+    TaskChanges,
+    TaskStatus,
+    Visibility,
+    check_dates,
+    is_publicly_listed,
+)
 from chalicelib.domain.uploads import Purpose
-from chalicelib.schemas import EditTask, TaskFields
 from chalicelib.services import uploads
 from chalicelib.services.identity import Actor
 
 
-def _apply(task: TaskItem, fields: dict[str, Any], actor: Actor) -> None:
-    if "budget" in fields:
-        task.budget_amount = fields["budget"]["amount"]
-        task.currency = fields["budget"]["currency"]
-    for name in ("title", "description", "category", "mode", "visibility", "quality_review"):
-        if name in fields:
-            value = fields[name]
-            setattr(task, name, value.value if hasattr(value, "value") else value)
-    if "skills" in fields:
-        task.skills = list(dict.fromkeys(s.lower() for s in fields["skills"]))
-    if "invitees" in fields:
-        task.invitees = list(dict.fromkeys(fields["invitees"]))
-    for name in ("start_date", "due_date"):
-        if name in fields:
-            setattr(task, name, fields[name].isoformat() if fields[name] else None)
-    if "attachments" in fields:
-        for upload_id in fields["attachments"]:
+def _apply(task: TaskItem, change: TaskChanges, actor: Actor) -> None:
+    """Write the given fields onto the item; attachments must be the actor's own uploads, made for tasks."""
+    if change.title is not KEEP:
+        task.title = change.title
+    if change.description is not KEEP:
+        task.description = change.description
+    if change.category is not KEEP:
+        task.category = change.category
+    if change.skills is not KEEP:
+        task.skills = list(dict.fromkeys(s.lower() for s in change.skills))
+    if change.budget is not KEEP:
+        task.budget_amount = change.budget.amount
+        task.currency = change.budget.currency
+    if change.mode is not KEEP:
+        task.mode = change.mode.value
+    if change.visibility is not KEEP:
+        task.visibility = change.visibility.value
+    if change.invitees is not KEEP:
+        task.invitees = list(dict.fromkeys(change.invitees))
+    if change.start_date is not KEEP:
+        task.start_date = change.start_date.isoformat() if change.start_date else None
+    if change.due_date is not KEEP:
+        task.due_date = change.due_date.isoformat() if change.due_date else None
+    if change.attachments is not KEEP:
+        for upload_id in change.attachments:
             uploads.claim(actor, upload_id, Purpose.ATTACHMENT)
-        task.attachments = list(fields["attachments"])
+        task.attachments = list(change.attachments)
+    if change.quality_review is not KEEP:
+        task.quality_review = change.quality_review
     check_dates(
         date.fromisoformat(task.start_date) if task.start_date else None,
         date.fromisoformat(task.due_date) if task.due_date else None,
     )
 
 
-def create_task(actor: Actor, body: TaskFields) -> TaskItem:
+def create_task(actor: Actor, new: NewTask) -> TaskItem:
     actor.require_writable()
     owner = actor.require_role(Role.CUSTOMER)
     moment = iso()
@@ -59,7 +77,7 @@ def create_task(actor: Actor, body: TaskFields) -> TaskItem:
         updated_at=moment,
     )
     task.pk = tasks_repo.key(task.id)
-    _apply(task, body.model_dump(), actor)
+    _apply(task, new.as_changes(), actor)
     tasks_repo.index(task, moment)
     event = events.Event(
         "TaskPosted", {"taskId": task.id, "category": task.category, "ownerId": owner.id, "recipients": []}
@@ -78,14 +96,13 @@ def _owned(actor: Actor, task_id: str) -> TaskItem:
     return task
 
 
-def edit_task(actor: Actor, task_id: str, body: EditTask) -> TaskItem:
+def edit_task(actor: Actor, task_id: str, change: TaskChanges) -> TaskItem:
     actor.require_writable()
     task = _owned(actor, task_id)
     TASK.next(TaskStatus(task.status), "edit")
-    fields = body.model_dump(exclude_unset=True)
-    if not fields:
+    if change.is_empty():
         raise ValidationFailed("nothing to change")
-    _apply(task, fields, actor)
+    _apply(task, change, actor)
     task.updated_at = iso()
     tasks_repo.index(task, task.updated_at)
     with conditional("the task changed meanwhile; reload and retry"):

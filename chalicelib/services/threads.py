@@ -23,6 +23,7 @@ from chalicelib.adapters.chat_models import MemberItem, MessageItem, ThreadItem,
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import ContractItem, GuardItem, ProfileItem, TaskItem
 from chalicelib.adapters.transactions import transaction
+from chalicelib.domain import contracts
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
@@ -226,12 +227,10 @@ def plan_award(
 
 def contract_thread(actor: Actor, contract_id: str) -> ThreadItem:
     """The contract's thread: parties, the assigned reviewer, admins."""
-    from chalicelib.services.contracts import role_in
-
     contract = contracts_repo.get(contract_id)
     if contract is None:
         raise NotFound("no such contract")
-    role_in(actor, contract)
+    contracts.role_in(contract, actor.profile_id, actor.is_admin)  # strangers: 404
     pk, sk = threads_repo.contract_ref_key(contract.id)
     thread = _existing(pk, sk)
     if thread is not None:

@@ -10,31 +10,30 @@ from chalicelib.adapters.table import UploadItem
 from chalicelib.domain import uploads as policy
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated
-from chalicelib.schemas import CreateUpload
 from chalicelib.services.identity import Actor
 
 
-def create_upload(actor: Actor, body: CreateUpload) -> dict[str, Any]:
+def create_upload(actor: Actor, new: policy.NewUpload) -> dict[str, Any]:
     actor.require_writable()
-    limit = policy.check(body.purpose, body.content_type, body.size)
+    limit = policy.check(new.purpose, new.content_type, new.size)
     upload_id = new_id()
-    filename = policy.safe_filename(body.filename)
-    key = f"uploads/{actor.sub}/{body.purpose.value}/{upload_id}/{filename}"
+    filename = policy.safe_filename(new.filename)
+    key = f"uploads/{actor.sub}/{new.purpose.value}/{upload_id}/{filename}"
     UploadItem(
         pk=f"UPLOAD#{upload_id}",
         sk="UPLOAD",
         type="Upload",
         id=upload_id,
         owner_sub=actor.sub,
-        purpose=body.purpose.value,
+        purpose=new.purpose.value,
         filename=filename,
-        content_type=body.content_type,
-        size=body.size,
+        content_type=new.content_type,
+        size=new.size,
         key=key,
         created_at=iso(),
     ).save()
-    post = files.presigned_post(key, body.content_type, min(limit, body.size))
-    return {"uploadId": upload_id, "url": post["url"], "fields": post["fields"], "maxSize": min(limit, body.size)}
+    post = files.presigned_post(key, new.content_type, min(limit, new.size))
+    return {"uploadId": upload_id, "url": post["url"], "fields": post["fields"], "maxSize": min(limit, new.size)}
 
 
 def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> UploadItem:

@@ -89,6 +89,12 @@ def search(actor: Actor, query: str | None, limit: int, cursor: str | None) -> p
     return paging.Page(found, page.next_cursor)
 
 
+def pending_verifications(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """Admin: the profiles waiting for a verification decision, oldest submission first."""
+    actor.require_admin()
+    return profiles_repo.pending_verifications(limit, cursor)
+
+
 def _first_match(item: UserSearchItem, profile: ProfileItem, text: str) -> bool:
     matching = [key for key, _ in search_keys(profile) if key.startswith(text)]
     return not matching or item.sk.rpartition("#")[0] == min(matching)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.payment_models import PaymentItem
-from chalicelib.adapters.payments import gateway
 from chalicelib.adapters.transactions import transaction
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso

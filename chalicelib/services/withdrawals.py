@@ -15,9 +15,10 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.payment_models import ConnectAccountItem, WithdrawalItem
-from chalicelib.adapters.payments import GatewayUnavailable, PaymentRefused, gateway
+from chalicelib.adapters.payment_port import GatewayUnavailable, PaymentRefused
 from chalicelib.adapters.table import EntryItem
 from chalicelib.adapters.transactions import error_code, transaction
 from chalicelib.domain import ledger
@@ -39,6 +40,7 @@ from chalicelib.services.payments import Write, clearing_ref
 log = logging.getLogger(__name__)
 RECENT = 10  # deposits and incoming payments shown beside each queued withdrawal
 INCOMING = frozenset({"release", "dispute_split"})
+RecentMoney = dict[str, list[EntryItem]]  # "deposits" and "incoming", newest first
 
 
 def key(withdrawal_id: str) -> str:
@@ -307,8 +309,14 @@ def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
     )
 
 
-def queue(actor: Actor, status: str | None, limit: int, cursor: str | None) -> paging.Page[Any]:
-    """Admin: withdrawals in a queue (`requested` by default), oldest first."""
+def queue(
+    actor: Actor, status: str | None, limit: int, cursor: str | None
+) -> tuple[paging.Page[Any], dict[str, RecentMoney]]:
+    """Admin: withdrawals in a queue (`requested` by default), oldest first, and beside them, per payee,
+    where the wallet's money came from lately (`recent_money`).
+
+    Costs one Query for the page and one per distinct payee on it (not one per withdrawal): the entries
+    live in each wallet's own partition, so no single read spans them."""
     actor.require_admin()
     status = status or WithdrawalStatus.REQUESTED.value
     if status not in {s.value for s in QUEUES}:
@@ -316,7 +324,7 @@ def queue(actor: Actor, status: str | None, limit: int, cursor: str | None) -> p
             "status must be requested or approved", [{"field": "status", "message": "requested|approved"}]
         )
     partition = f"WITHDRAWALS#{status}"
-    return paging.collect(
+    page = paging.collect(
         lambda start: WithdrawalItem.gsi1.query(
             partition, scan_index_forward=True, last_evaluated_key=start, page_size=limit
         ),
@@ -324,9 +332,11 @@ def queue(actor: Actor, status: str | None, limit: int, cursor: str | None) -> p
         cursor,
         ("gsi1pk", partition),
     )
+    payees = dict.fromkeys(str(w.profile_id) for w in page.items)  # distinct, in order
+    return page, {profile_id: recent_money(profile_id) for profile_id in payees}
 
 
-def recent_money(profile_id: str) -> dict[str, list[EntryItem]]:
+def recent_money(profile_id: str) -> RecentMoney:
     """Where the wallet's money came from lately: card deposits and payments received, newest first."""
     deposits: list[EntryItem] = []
     incoming: list[EntryItem] = []

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from scripts.local_stack import ROOT, LocalStack, free_port
 from scripts.seed import ADMIN, PASSWORD
-from tests.e2e.conftest import User, World, bid_body
+from tests.e2e.conftest import User, World, bid_body, eventually
+
+T = TypeVar("T")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -208,10 +210,6 @@ def settled_totals(admin: User, quiet: float = 2.5, timeout: float = 60) -> dict
     raise AssertionError(f"the figures kept moving for {timeout}s: {json.dumps(last)}")
 
 
-def wait_for_api(condition: Any, timeout: float = 30, pause: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(pause)
+def wait_for_api(condition: Callable[[], T], what: str, timeout: float = 30, pause: float = 0.5) -> T:
+    """Poll the API until `condition()` is truthy (the pump works after the request); fail loudly if it never is."""
+    return eventually(condition, what, timeout, pause)

@@ -20,6 +20,7 @@ from tests.browser.conftest import (
     dialog,
     funded_contract,
     item,
+    metrics_totals,
     pending_verification,
     section,
     settled_totals,
@@ -218,9 +219,10 @@ def test_approve_a_withdrawal(page: Any, world: World) -> None:
                 "status"
             )
             in wanted
-        )
+        ),
+        "the withdrawal to leave the queue (approved or paid)",
     )
-    assert mine, "the withdrawal did not leave the queue"
+    assert mine
     item(page, "Withdrawals", provider.email).first.wait_for(state="detached")
 
 
@@ -295,11 +297,12 @@ def _total(page: Any, key: str) -> str:
 def test_the_figures_move_with_the_demo(page: Any, stack: LocalStack, admin_api: User) -> None:
     before = settled_totals(admin_api)
     run_demo(stack.api_url, out=lambda *a, **k: None)  # `make demo`: two milestones, one dispute split
-    deadline = time.monotonic() + 60
-    while True:
-        after = settled_totals(admin_api)
-        if after["disputesResolved"] > before["disputesResolved"] or time.monotonic() > deadline:
-            break
+    wait_for_api(
+        lambda: metrics_totals(admin_api)["disputesResolved"] > before["disputesResolved"],
+        "the demo's dispute split in the figures",
+        timeout=60,
+    )
+    after = settled_totals(admin_api)
 
     def moved(key: str) -> int:
         old, new = before[key], after[key]

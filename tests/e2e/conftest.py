@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -21,6 +22,7 @@ from scripts.seed import ADMIN, PASSWORD
 
 pytestmark = pytest.mark.e2e
 _serial = itertools.count(1)
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -159,3 +161,19 @@ def bid_body(price: int = 250000) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def world(stack: LocalStack) -> World:
     return World(stack)
+
+
+def eventually(check: Callable[[], T], what: str, timeout: float = 30, pause: float = 0.3) -> T:
+    """Poll the API until `check()` answers something truthy, and return it.
+
+    The stack's pump writes inboxes and figures a moment after the request that caused them, so a test
+    polls for its own result; when it never comes, this fails saying what it waited for and saw last.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = check()
+        if seen:
+            return seen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g}s for {what}; last saw {seen!r}")
+        time.sleep(pause)

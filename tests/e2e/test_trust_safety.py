@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from scripts.demo import run as run_demo
 from scripts.local_stack import LocalStack
 from scripts.seed import PASSWORD
-from tests.e2e.conftest import User, World, bid_body
+from tests.e2e.conftest import User, World, bid_body, eventually
 
 ACCEPTANCE = "mail me at anna [at] proton [dot] me"
 
@@ -24,18 +23,13 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
     return dict(response.json())
 
 
-def _eventually(check: Any, seconds: float = 15) -> Any:
-    """The notification inbox is written by the pump from the event queue: poll a little."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.3)
-
-
 def _notifications(user: User, kind: str) -> list[dict[str, Any]]:
     return [n for n in user.ok("GET", "/me/notifications?limit=100")["items"] if n["type"] == kind]
+
+
+def _notified(user: User, kind: str) -> list[dict[str, Any]]:
+    """The pump writes the inbox from the event queue a moment after the request: wait for this one."""
+    return eventually(lambda: _notifications(user, kind), f"a {kind} notification for {user.email}")
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +107,8 @@ def test_the_acceptance_message_is_masked_flagged_and_confirmed(deal: dict[str, 
     assert posted["id"] not in {f["messageId"] for f in remaining}
     history = admin.ok("GET", "/admin/messages?status=confirmed&limit=100")["items"]
     assert posted["id"] in {f["messageId"] for f in history}
-    assert _eventually(lambda: _notifications(customer, "StrikeRecorded"))
-    assert _eventually(lambda: _notifications(customer, "MessageFlagged"))
+    _notified(customer, "StrikeRecorded")
+    _notified(customer, "MessageFlagged")
 
 
 def test_three_strikes_suspend_every_write_until_reinstated(world: World) -> None:
@@ -153,7 +147,7 @@ def test_three_strikes_suspend_every_write_until_reinstated(world: World) -> Non
     for method, path, body in writes:
         problem = _problem(customer.call(method, path, body), 403)
         assert "suspended" in problem["detail"], (path, problem)
-    assert _eventually(lambda: _notifications(customer, "AccountSuspended"))
+    _notified(customer, "AccountSuspended")
 
     _problem(customer.post(f"/admin/users/{me['id']}/reinstate", {}), 403)
     _problem(admin.post(f"/admin/users/{me['id']}/suspend", {}), 409)
@@ -215,8 +209,8 @@ def test_anonymous_provider_is_an_alias_until_award(world: World) -> None:
     assert message["senderId"] == alias_id
     mine = next(t for t in customer.ok("GET", "/me/threads")["items"] if t["id"] == thread["id"])
     assert me["displayName"] not in str(mine)
-    notes = _eventually(lambda: _notifications(customer, "MessagePosted"))
-    assert notes and notes[0]["data"]["from"] == shown["provider"]["displayName"]
+    notes = _notified(customer, "MessagePosted")
+    assert notes[0]["data"]["from"] == shown["provider"]["displayName"]
     assert me["id"] not in str(notes) and me["displayName"] not in str(notes)
 
     contract = customer.ok("POST", f"/bids/{bid['id']}/award", status=201)

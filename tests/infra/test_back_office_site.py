@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from infra.stack import ADMIN_FILE_PATTERNS, ADMIN_PAGE_FUNCTION, ADMIN_STATIC
+from infra.components.site import ADMIN_FILE_PATTERNS, ADMIN_PAGE_FUNCTION, ADMIN_STATIC
 from tests.infra.conftest import Synth
 
 pytestmark = pytest.mark.infra
@@ -356,7 +356,7 @@ def test_each_file_is_deployed_once_with_its_cache_control(dev: Synth) -> None:
 
 
 def test_the_deployment_function_may_do_only_what_it_does(dev: Synth, prod: Synth) -> None:
-    """CDK's own function (not the app's, which infra/stack.py's access tables cover): its role
+    """CDK's own function (not the app's, which infra/components/functions.py's access tables cover): its role
     is spelled out action by action, and CDK's broader grants are not in the template."""
     for synth, days, deletion in ((dev, 14, "Delete"), (prod, 90, "Retain")):
         bucket_id = site_bucket_id(synth)

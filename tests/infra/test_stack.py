@@ -658,11 +658,81 @@ def test_cdk_and_local_stack_read_the_same_description(dev: Synth, prod: Synth) 
 def test_consumer_access_is_declared_only_for_queues_of_the_description() -> None:
     """Synth itself refuses a consumer of a queue infra/resources.py does not define (a successful
     synth is the proof for the app's consumers); the declared access must name real queues too."""
-    from infra.stack import API_ACCESS, CONSUMER_ACCESS, FUNCTION_ACCESS
+    from infra.components.functions import API_ACCESS, CONSUMER_ACCESS, FUNCTION_ACCESS
 
     assert set(CONSUMER_ACCESS) <= set(QUEUES)
     for access in [API_ACCESS, *CONSUMER_ACCESS.values(), *FUNCTION_ACCESS.values()]:
         assert set(access.send_to) <= set(QUEUES)
+
+
+# -- identity: what a deploy must not replace ------------------------------------------------------------
+
+# Logical IDs of the resources whose replacement loses data or changes what clients hold (the users, the
+# app client's ID, the anonymity key and with it every provider alias, queued messages, the back office's
+# domain). CDK derives them from construct paths: infra/components/naming.py keeps the stack's constructs
+# out of them, so that a refactoring of the construct tree never replaces a resource.
+KEPT_LOGICAL_IDS = {
+    "TableCD117FA1": "AWS::DynamoDB::Table",
+    "Files8E6940B8": "AWS::S3::Bucket",
+    "UserPool6BA7E5F2": "AWS::Cognito::UserPool",
+    "UserPoolWebClient4C9370B0": "AWS::Cognito::UserPoolClient",
+    "GroupAdmin": "AWS::Cognito::UserPoolGroup",
+    "AppSecretFAB5164C": "AWS::SecretsManager::Secret",
+    "EventBus7B8748AA": "AWS::Events::EventBus",
+    "NotificationsQueue3B766469": "AWS::SQS::Queue",
+    "NotificationsDlq12302AF4": "AWS::SQS::Queue",
+    "PayoutsQueue85EFB029": "AWS::SQS::Queue",
+    "PayoutsDlq3A3465BD": "AWS::SQS::Queue",
+    "MetricsQueue0DAB96B7": "AWS::SQS::Queue",
+    "MetricsDlqBF364CCC": "AWS::SQS::Queue",
+    "MilestoneCallbacksQueue7D19BD4A": "AWS::SQS::Queue",
+    "MilestoneCallbacksDlqA66C2B2B": "AWS::SQS::Queue",
+    "MilestoneStateMachine": "AWS::StepFunctions::StateMachine",
+    "APIHandlerLogs": "AWS::Logs::LogGroup",
+    "ApiWebAcl": "AWS::WAFv2::WebACL",
+    "BackOfficeSiteE10D532C": "AWS::S3::Bucket",
+    "BackOffice2D98AC7C": "AWS::CloudFront::Distribution",
+    "BackOfficePageFunctionFB85121A": "AWS::CloudFront::Function",
+}
+# Names the back office's constructs derive from their paths (a new function name replaces the function),
+# and the site bucket's owner tags of its three deployments (aws-cdk:cr-owned:admin/:<path hash>).
+KEPT_SITE_NAMES = {
+    "dev": (
+        "tasklanedevBackOfficePageFunction5521F2A8",
+        "tasklanedevBackOfficeHeadersEE86B24F",
+        "tasklanedevBackOfficeOrigin2S3OriginAccessControl491F10B6",
+        ["tasklanedevBackOfficeOrigin1DDB21E18", "tasklanedevBackOfficeOrigin2CCA3CF77"],
+        {"5c77b3fc", "9297d5dc", "9fa9b9fe"},
+    ),
+    "prod": (
+        "tasklane-prodBacficePageFunctionCC778388",
+        "tasklaneprodBackOfficeHeaders4F3F29E0",
+        "tasklaneprodBackOfficeOrigin2S3OriginAccessControl8FFD613C",
+        ["tasklaneprodBackOfficeOrigin16D01504E", "tasklaneprodBackOfficeOrigin201A8C9A6"],
+        {"1c7e4798", "2a202535", "cb97d683"},
+    ),
+}
+
+
+def test_resources_keep_the_logical_ids_and_names_deployed_stacks_have(dev: Synth, prod: Synth) -> None:
+    for synth in (dev, prod):
+        assert {k: synth.resources[k]["Type"] for k in KEPT_LOGICAL_IDS if k in synth.resources} == KEPT_LOGICAL_IDS
+        function, headers, access_control, origin_ids, owners = KEPT_SITE_NAMES[synth.stage]
+        (page_function,) = synth.of_type("AWS::CloudFront::Function").values()
+        assert page_function["Properties"]["Name"] == {"Fn::Join": ["", [{"Ref": "AWS::Region"}, function]]}
+        (policy,) = synth.of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+        assert policy["Properties"]["ResponseHeadersPolicyConfig"]["Name"] == headers
+        (control,) = synth.of_type("AWS::CloudFront::OriginAccessControl").values()
+        assert control["Properties"]["OriginAccessControlConfig"]["Name"] == access_control
+        (cdn,) = synth.of_type("AWS::CloudFront::Distribution").values()
+        assert [o["Id"] for o in cdn["Properties"]["DistributionConfig"]["Origins"]] == origin_ids
+        tags = synth.resources["BackOfficeSiteE10D532C"]["Properties"]["Tags"]
+        assert {t["Key"] for t in tags if t["Key"].startswith("aws-cdk:cr-owned:")} == {
+            f"aws-cdk:cr-owned:admin/:{owner}" for owner in owners
+        }
+        # chalice.cdk names the Chalice stage after its scope: still the stack, not the Api construct's path
+        for function_id, resource in functions(synth).items():
+            assert f":stage=tasklane-{synth.stage}:" in resource["Properties"]["Tags"]["aws-chalice"], function_id
 
 
 # -- linting ----------------------------------------------------------------------------------------------
@@ -692,7 +762,7 @@ def test_cfn_lint_passes_on_the_synthesized_templates(dev: Synth, prod: Synth) -
 
 
 def test_stage_configuration_refuses_what_would_deploy_wrong() -> None:
-    from infra.stack import StageConfig
+    from infra.components.config import StageConfig
 
     assert StageConfig.from_context({}.get).stage == "dev"
     dev = StageConfig.from_context({"stage": "dev"}.get)
@@ -724,7 +794,7 @@ def test_stage_configuration_refuses_what_would_deploy_wrong() -> None:
 
 
 def test_a_function_without_declared_access_stops_the_synth() -> None:
-    from infra.stack import API_ACCESS, CONSUMER_ACCESS, Function, access_for
+    from infra.components.functions import API_ACCESS, CONSUMER_ACCESS, Function, access_for
 
     assert access_for(Function("APIHandler", "APIHandler", {})) is API_ACCESS
     notifications = Function("N", "notifications_consumer", {"E": f"{PREFIX}-notifications"})
@@ -745,7 +815,7 @@ print(json.dumps(json.load(open(sys.argv[2] + "/sam.json"))["Resources"]))
 
 
 def test_chalice_gap_log_retention_points_at_a_renamed_api_handler(tmp_path: Path) -> None:
-    """Why infra/stack.py makes the log groups itself: chalice 1.34 `log_retention_in_days` writes
+    """Why infra/components/api.py makes the log groups itself: chalice 1.34 `log_retention_in_days` writes
     Fn::Sub "/aws/lambda/${ApiHandler}" but names the API function "APIHandler"
     (chalice/package.py, _generate_lambdafunction vs _generate_restapi), so CfnInclude refuses
     the template. When this test fails, chalice has fixed it and the workaround can go."""

@@ -72,3 +72,32 @@ class Users:
 @pytest.fixture(scope="session")
 def users(aws: dict[str, str]) -> Users:
     return Users(aws)
+
+
+# --- the pump: each test drains only its own messages ----------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def own_messages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that talks to moto starts from empty queues: `pump.settle` drains its own messages, no backlog."""
+    if "aws" not in request.fixturenames:
+        return
+    request.getfixturevalue("aws")
+    monkeypatch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")  # AWS: one purge a minute
+    from scripts import pump
+
+    pump.begin()
+
+
+def workflow_waits(contract_id: str, milestone_id: str, wait: str) -> Any:
+    """Drain the callbacks queue until the milestone's workflow has parked its token for `wait`; return it."""
+    from chalicelib.handlers.consumers import CALLBACKS_QUEUE
+    from chalicelib.services import escrow
+    from scripts import pump
+
+    return pump.settle(
+        lambda: escrow.parked_token(contract_id, milestone_id),
+        done=lambda token: token is not None and token.wait == wait,
+        what=f"the workflow of milestone {milestone_id} to park its {wait!r} token",
+        queues=[CALLBACKS_QUEUE],
+    )

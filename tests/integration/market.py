@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
-import json
+from datetime import date
 from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.tokens import Claims
-from chalicelib.schemas import CreateProfile, CreateUpload, PlaceBid, SubmitVerification, TaskFields
+from chalicelib.domain.accounts import Kind, NewProfile, Role, VerificationRequest
+from chalicelib.domain.bids import NewBid, PlannedMilestone
+from chalicelib.domain.money import Money
+from chalicelib.domain.tasks import NewTask
+from chalicelib.domain.uploads import NewUpload, Purpose
 from chalicelib.services import bids, contracts, profiles, tasks, uploads, wallet
 from chalicelib.services.identity import Actor
 from chalicelib.settings import get_settings
@@ -20,12 +24,7 @@ ADMIN = Actor(Claims("sub-admin-market", "admin@example.com", frozenset({"admin"
 def put_file(
     actor: Actor, purpose: str, content: bytes = b"%PDF-1.7 data", content_type: str = "application/pdf"
 ) -> str:
-    grant = uploads.create_upload(
-        actor,
-        CreateUpload.model_validate_json(
-            json.dumps({"purpose": purpose, "filename": "file.pdf", "contentType": content_type, "size": len(content)})
-        ),
-    )
+    grant = uploads.create_upload(actor, NewUpload(Purpose(purpose), "file.pdf", content_type, len(content)))
     client("s3").put_object(
         Bucket=get_settings().bucket_name, Key=grant["fields"]["key"], Body=content, ContentType=content_type
     )
@@ -35,43 +34,27 @@ def put_file(
 def person(role: str, verified: bool = True) -> Actor:
     n = next(_serial)
     actor = Actor(Claims(f"sub-{role}-{n}", f"{role}{n}@example.com", frozenset()), None)
-    body: dict[str, Any] = {"role": role, "displayName": f"{role} {n}", "kind": "individual"}
-    if role == "provider":
-        body["skills"] = ["python"]
-    actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+    skills = ("python",) if role == "provider" else ()
+    actor.profile = profiles.create_profile(actor, NewProfile(Role(role), f"{role} {n}", Kind.INDIVIDUAL, skills))
     if verified:
         document = put_file(actor, "verification")
-        profiles.submit_verification(
-            actor, SubmitVerification.model_validate_json(json.dumps({"legalName": "X Y", "documents": [document]}))
-        )
+        profiles.submit_verification(actor, VerificationRequest("X Y", (document,)))
         actor.profile = profiles.decide_verification(ADMIN, actor.profile.id, "approve", None)
     return actor
 
 
 def open_task(customer: Actor, budget: int = 250000, category: str = "data-engineering") -> Any:
-    body = {
-        "title": "Escrowed work",
-        "description": "Two milestones.",
-        "category": category,
-        "skills": ["python"],
-        "budget": {"amount": budget, "currency": "EUR"},
-    }
-    task = tasks.create_task(customer, TaskFields.model_validate_json(json.dumps(body)))
+    new = NewTask("Escrowed work", "Two milestones.", category, ("python",), Money(budget, "EUR"))
+    task = tasks.create_task(customer, new)
     tasks.submit_task(customer, task.id)
     return tasks.review_task(ADMIN, task.id, "approve", None)
 
 
 def place_bid(provider: Actor, task_id: str, amounts: tuple[int, ...] = (100000, 150000)) -> Any:
-    body = {
-        "price": {"amount": sum(amounts), "currency": "EUR"},
-        "proposal": "Happy to.",
-        "durationDays": 20,
-        "milestones": [
-            {"title": f"Part {i + 1}", "amount": {"amount": a, "currency": "EUR"}, "dueDate": "2027-02-01"}
-            for i, a in enumerate(amounts)
-        ],
-    }
-    return bids.place_bid(provider, task_id, PlaceBid.model_validate_json(json.dumps(body)))
+    milestones = tuple(
+        PlannedMilestone(f"Part {i + 1}", Money(a, "EUR"), date(2027, 2, 1)) for i, a in enumerate(amounts)
+    )
+    return bids.place_bid(provider, task_id, NewBid(Money(sum(amounts), "EUR"), "Happy to.", 20, milestones))
 
 
 def active_contract(
@@ -84,8 +67,6 @@ def active_contract(
     contracts.sign(customer, contract.id)
     contract, milestones = contracts.sign(provider, contract.id)
     if deposit:
-        from chalicelib.domain.money import Money
-
         wallet.deposit(customer, Money(deposit, "EUR"))
     return customer, provider, contract, sorted(milestones, key=lambda m: int(m.position))
 

@@ -13,7 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.adapters import metrics_models
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.metrics_models import MetricsDayItem, UserSearchItem
+from chalicelib.adapters.metrics_models import MARKER_SK, MetricsDayItem, MetricsMarkerItem, UserSearchItem
 from chalicelib.domain.clock import now
 from chalicelib.domain.errors import Forbidden, ValidationFailed
 from chalicelib.domain.metrics import Effect
@@ -27,27 +27,13 @@ from tests.integration.conftest import Users
 from tests.integration.market import ADMIN, active_contract, person, put_file
 
 
-def drain_metrics() -> int:
-    """What the pump (or the Lambda event source on AWS) does with the metrics queue.
-
-    A message whose handler fails stays on the queue (SQS redelivers it, then the DLQ takes it);
-    the session's other tests publish events too, so a failure is reported, not raised here.
-    """
-    sqs = client("sqs")
-    url = get_settings().queue_urls[METRICS_QUEUE]
-    handled = quiet = 0
-    while quiet < 2:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        quiet = quiet + 1 if not messages else 0
-        for message in messages:
-            try:
-                on_metrics_event(json.loads(message["Body"]))
-            except Exception as exc:
-                print(f"metrics consumer failed on {message['Body'][:200]}: {exc!r}")
-                continue
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            handled += 1
-    return handled
+def counted(event_id: str) -> bool:
+    """Whether the event's marker was written (the consumer counts each event once by it)."""
+    try:
+        MetricsMarkerItem.get(f"METRICSEVENT#{event_id}", MARKER_SK, consistent_read=True)
+    except MetricsMarkerItem.DoesNotExist:
+        return False
+    return True
 
 
 def envelope(detail_type: str, detail: dict[str, Any], at: str = "2001-02-03T10:00:00.000Z") -> dict[str, Any]:
@@ -89,7 +75,7 @@ def test_events_count_on_the_day_they_happened(aws: dict[str, str]) -> None:
 def test_ignored_events_write_nothing(aws: dict[str, str]) -> None:
     event = envelope("MilestoneSubmitted", {"files": 1}, at="2001-04-01T08:00:00.000Z")
     assert on_metrics_event(event) is False
-    assert not metrics_models.counted(event["detail"]["eventId"])
+    assert not counted(event["detail"]["eventId"])
     assert list(MetricsDayItem.query("METRICS#daily", MetricsDayItem.sk.startswith("2001-04-01"))) == []
 
 
@@ -157,7 +143,7 @@ def test_only_the_markers_failed_condition_means_counted_before(aws: dict[str, s
     other = new_id()
     with pytest.raises(TransactWriteError):
         metrics_models.record(other, "TaskPosted", Effect("2001-08-02", {"tasks_posted": 1}))
-    assert not metrics_models.counted(other)
+    assert not counted(other)
     assert totals("2001-08-01")["counts"]["tasks_posted"] == 1
 
 
@@ -189,44 +175,47 @@ def test_a_dispute_split_without_commission_uses_the_contract_rate(aws: dict[str
 
 
 def test_a_contract_moves_todays_figures(aws: dict[str, str]) -> None:
-    pump.settle()
-    drain_metrics()
-    before = totals()
+    before = totals()  # the queues start empty (`pump.begin`): only this test's events move the figures now
     customer, provider, contract, (first, second) = active_contract((100000, 150000), deposit=400000)
     cid = contract.id
-    escrow.fund(customer, cid, first.id, "wallet")
-    escrow.fund(customer, cid, second.id, "wallet")
-    pump.settle()
+    escrow.fund_milestone(customer, cid, first.id, "wallet")
+    escrow.fund_milestone(customer, cid, second.id, "wallet")
     escrow.submit(provider, cid, first.id, [put_file(provider, "deliverable")], None)
-    pump.settle()
     escrow.accept(customer, cid, first.id)
     escrow.submit(provider, cid, second.id, [put_file(provider, "deliverable")], None)
-    pump.settle()
     escrow.dispute(customer, cid, second.id, "Half of it is missing")
-    pump.settle()
     escrow.resolve(ADMIN, cid, second.id, Money(100000, "EUR"), Money(50000, "EUR"), None)
-    pump.settle()
-    drain_metrics()  # the pump already routes the metrics queue; pick up any stragglers
-    after = totals()
 
-    def moved(kind: str, name: str) -> int:
-        return int(after[kind].get(name, 0)) - int(before[kind].get(name, 0))
+    wanted = {
+        ("money", "gmv"): 250000,
+        ("money", "released"): 200000,
+        ("money", "revenue"): 20000,  # 10 % of 1,000.00 released + 10 % of the 1,000.00 split release
+        ("money", "refunded"): 50000,
+        ("money", "deposits"): 400000,
+        ("counts", "disputes_opened"): 1,
+        ("counts", "disputes_resolved"): 1,
+        ("counts", "contracts_awarded"): 1,
+        ("counts", "contracts_completed"): 1,
+        ("counts", "tasks_posted"): 1,
+        ("counts", "tasks_opened"): 1,
+        ("counts", "new_users"): 2,
+        ("counts", "milestones_funded"): 2,
+    }
 
-    assert moved("money", "gmv") == 250000
-    assert moved("money", "released") == 200000
-    assert moved("money", "revenue") == 20000  # 10 % of 1,000.00 released + 10 % of the 1,000.00 split release
-    assert moved("money", "refunded") == 50000
-    assert moved("money", "deposits") == 400000
-    assert moved("counts", "disputes_opened") == 1
-    assert moved("counts", "disputes_resolved") == 1
-    assert moved("counts", "contracts_awarded") == 1
-    assert moved("counts", "contracts_completed") == 1
-    assert moved("counts", "tasks_posted") == 1
-    assert moved("counts", "tasks_opened") == 1
-    assert moved("counts", "new_users") == 2
-    assert moved("counts", "milestones_funded") == 2
+    def moved(now: dict[str, Any]) -> dict[tuple[str, str], int]:
+        return {(kind, name): int(now[kind].get(name, 0)) - int(before[kind].get(name, 0)) for kind, name in wanted}
+
+    after = pump.settle(
+        totals,
+        done=lambda now: all(moved(now)[key] >= amount for key, amount in wanted.items()),
+        what=f"today's figures to move by {wanted}",
+        queues=[METRICS_QUEUE],
+    )
+    assert moved(after) == wanted
     assert len(after["award_minutes"]) == len(before["award_minutes"]) + 1
-    assert drain_metrics() == 0
+    while pump.drain(queues=[METRICS_QUEUE]):  # the rest of this test's events count nothing more
+        pass
+    assert totals() == after
 
 
 def test_only_admins_read_the_figures_and_dates_are_checked(aws: dict[str, str]) -> None:
@@ -247,7 +236,7 @@ def test_only_admins_read_the_figures_and_dates_are_checked(aws: dict[str, str])
 @pytest.fixture(scope="module")
 def searchable(aws: dict[str, str]) -> list[Any]:
     from chalicelib.adapters.tokens import Claims
-    from chalicelib.schemas import CreateProfile
+    from chalicelib.domain.accounts import Kind, NewProfile, Role
     from chalicelib.services import profiles
     from chalicelib.services.identity import Actor
 
@@ -260,8 +249,7 @@ def searchable(aws: dict[str, str]) -> list[Any]:
         ]
     ):
         actor = Actor(Claims(f"sub-search-{n}-{new_id()}", email, frozenset()), None)
-        body = {"role": "provider", "displayName": name, "kind": "company"}
-        actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+        actor.profile = profiles.create_profile(actor, NewProfile(Role.PROVIDER, name, Kind.COMPANY))
         made.append(actor)
     return made
 
@@ -315,15 +303,19 @@ def test_search_shows_the_current_profile_state(searchable: list[Any]) -> None:
 
 
 def test_profile_creation_writes_its_index_items_and_event(aws: dict[str, str]) -> None:
-    drain_metrics()
     before = totals()["counts"].get("new_users", 0)
     someone = person("customer", verified=False)
     profile = someone.profile
     assert profile is not None
     keys = sorted(item.sk for item in UserSearchItem.query(f"USERSEARCH#{profile.email[:2]}"))
     assert f"{profile.email}#{profile.id}" in keys
-    drain_metrics()
-    assert totals()["counts"]["new_users"] == before + 1
+    counted_users = pump.settle(
+        lambda: totals()["counts"].get("new_users", 0),
+        done=lambda users: users > before,
+        what="the new user in today's figures",
+        queues=[METRICS_QUEUE],
+    )
+    assert counted_users == before + 1
 
 
 # --- the HTTP routes --------------------------------------------------------------------------

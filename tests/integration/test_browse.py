@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from chalicelib.adapters.tokens import Claims
-from chalicelib.schemas import CreateProfile, TaskFields
+from chalicelib.domain.accounts import Kind, NewProfile, Role
+from chalicelib.domain.money import Money
+from chalicelib.domain.tasks import NewTask
 from chalicelib.services import tasks
 from chalicelib.services.identity import Actor
 from chalicelib.services.profiles import create_profile
@@ -17,21 +18,13 @@ from chalicelib.services.profiles import create_profile
 @pytest.fixture(scope="module")
 def people(aws: dict[str, str]) -> dict[str, Actor]:
     customer = Actor(Claims("sub-browse-customer", "c@example.com", frozenset()), None)
-    customer.profile = create_profile(
-        customer, CreateProfile.model_validate_json('{"role":"customer","displayName":"C","kind":"company"}')
-    )
+    customer.profile = create_profile(customer, NewProfile(Role.CUSTOMER, "C", Kind.COMPANY))
     return {"customer": customer, "admin": Actor(Claims("sub-admin", "a@example.com", frozenset({"admin"})), None)}
 
 
 def _post(people: dict[str, Actor], title: str, category: str, skills: list[str], publish: bool = True) -> Any:
-    body = {
-        "title": title,
-        "description": "d",
-        "category": category,
-        "skills": skills,
-        "budget": {"amount": 1000, "currency": "EUR"},
-    }
-    task = tasks.create_task(people["customer"], TaskFields.model_validate_json(json.dumps(body)))
+    new = NewTask(title, "d", category, tuple(skills), Money(1000, "EUR"))
+    task = tasks.create_task(people["customer"], new)
     if publish:
         tasks.submit_task(people["customer"], task.id)
         task = tasks.review_task(people["admin"], task.id, "approve", None)

@@ -46,7 +46,7 @@ def _describe(errors: list[BaseException]) -> list[str]:
 
 def test_concurrent_accepts_release_once(aws: dict[str, str]) -> None:
     customer, provider, contract, (only,) = active_contract((50000,), deposit=50000)
-    escrow.fund(customer, contract.id, only.id, "wallet")
+    escrow.fund_milestone(customer, contract.id, only.id, "wallet")
     escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
     provider_wallet = ledger.wallet(provider.profile_id or "")
     revenue_before = _eur(ledger.REVENUE)  # shared by the session; nothing else runs meanwhile
@@ -70,7 +70,7 @@ def test_concurrent_fundings_debit_the_wallet_once(aws: dict[str, str]) -> None:
     customer, _, contract, (only,) = active_contract((10000,), deposit=50000)  # enough for 5 fundings
     customer_wallet = ledger.wallet(customer.profile_id or "")
 
-    results, errors = _race([lambda: escrow.fund(customer, contract.id, only.id, "wallet")] * THREADS)
+    results, errors = _race([lambda: escrow.fund_milestone(customer, contract.id, only.id, "wallet")] * THREADS)
 
     assert len(results) == 1, _describe(errors)
     assert all(isinstance(e, Conflict) for e in errors), _describe(errors)

@@ -1,27 +1,32 @@
 """Ledger invariants under random command sequences (hypothesis stateful testing against moto server).
 
 Each example builds 2-3 active contracts (market.active_contract) and then, step by step, issues one
-of the commands that is plausible in the current state: a deposit, funding from the wallet or by card,
-a submission, an acceptance, a revision request, a dispute, an admin split; and now and then one the
-state must refuse (wrong actor, wrong state, a replay, a split that does not add up, an empty wallet),
+of the commands that is plausible in the current state: a deposit, a refund of a deposit to its card
+through the API (reserved out of the wallet, then sent: `refunds.request`), funding from the wallet or
+by card, a submission, an acceptance, a revision request, a dispute, an admin split; and now and then
+one the state must refuse (wrong actor, wrong state, a replay, a split that does not add up, an empty
+wallet, a refund beyond what the wallet holds or the payment has left, or of someone else's payment),
 which must raise the expected DomainError and change nothing. After every step the invariants are
 read back from DynamoDB:
 
 (a) every posting's legs sum to zero; the balances of the accounts this example touches sum to zero
     (the shared `revenue:platform` and `clearing:sandbox` counted by their change since the example
     began); each account's balance moved exactly as the entries written to it say;
-(b) no wallet or escrow balance is negative;
+(b) no wallet, refunds-in-flight or escrow balance is negative;
 (c) each contract's escrow balance equals funded_total - released_total - refunded_total.
 
 A model of the expected balances, totals and statuses is kept alongside and compared too. The
-workflow is not pumped: the service commands are authoritative for the ledger.
+workflow is not pumped: the service commands are authoritative for the ledger. Entries are read again
+where a balance moved, and all of them every fourth step (`_read`).
 
-Every step costs real transactions on moto (whose TransactWriteItems deep-copies the whole table),
-so the example count is small and shrinking is off: a failure prints its full step sequence.
+Every step costs real transactions on moto, so the examples are few and short. Shrinking is on, in what
+is left of the test's time (`leave_time_to_shrink`): each shrink attempt replays a whole example,
+contracts included.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,21 +34,27 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from chalicelib.adapters import contracts_repo, ledger_repo
 from chalicelib.adapters.table import BalanceItem, ContractItem, EntryItem
 from chalicelib.domain import ledger
 from chalicelib.domain.commission import commission
-from chalicelib.domain.errors import BusinessRuleViolated, Conflict, DomainError, Forbidden
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict, DomainError, Forbidden, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.services import escrow, wallet
+from chalicelib.services import escrow, refunds, wallet
 from chalicelib.services.identity import Actor
 from tests.integration.market import ADMIN, active_contract, put_file
 
 EUR = "EUR"
 CLEARING = ledger.clearing("sandbox")
 SHARED = (ledger.REVENUE, CLEARING)
+
+# pytest-timeout stops a test at 300 s, and with it hypothesis' report of a failure: shrinking gets what is
+# left of TEST_SECONDS (at least MIN_SHRINK_SECONDS), leaving room for the fixtures and the final replay.
+TEST_SECONDS = 240
+MIN_SHRINK_SECONDS = 30
 
 amounts = st.lists(st.integers(min_value=1, max_value=60000), min_size=1, max_size=2).map(tuple)
 deposits = st.integers(min_value=0, max_value=120000)
@@ -57,6 +68,15 @@ class Milestone:
 
 
 @dataclass
+class Deposit:
+    """A deposit the example made (`wallet.deposit`): its payment, and what went back to the card."""
+
+    id: str
+    amount: int
+    refunded: int = 0
+
+
+@dataclass
 class Deal:
     customer: Actor = field(repr=False)
     provider: Actor = field(repr=False)
@@ -67,6 +87,7 @@ class Deal:
     released: int = 0
     refunded: int = 0
     spare_upload: str | None = None
+    deposits: list[Deposit] = field(default_factory=list)
 
     @property
     def customer_wallet(self) -> str:
@@ -75,6 +96,10 @@ class Deal:
     @property
     def provider_wallet(self) -> str:
         return ledger.wallet(self.provider.profile_id or "")
+
+    @property
+    def customer_refunds(self) -> str:
+        return ledger.refunds(self.customer.profile_id or "")
 
     @property
     def escrow(self) -> str:
@@ -111,6 +136,12 @@ class State:
         return self.balances, entries, self.contracts
 
 
+def leave_time_to_shrink(started: float) -> None:
+    """Call as each example starts. Hypothesis has no shrink timeout setting; it reads `MAX_SHRINKING_SECONDS`
+    (monkeypatchable by design) once shrinking begins, after the failing example."""
+    engine.MAX_SHRINKING_SECONDS = max(MIN_SHRINK_SECONDS, int(TEST_SECONDS - (time.monotonic() - started)))
+
+
 def _entries(account: str, after: str | None) -> tuple[EntryItem, ...]:
     condition = EntryItem.sk.startswith("ENTRY#") if after is None else EntryItem.sk > after
     found = EntryItem.query(ledger_repo.key(account), condition, consistent_read=True)
@@ -124,8 +155,11 @@ def _balances(accounts: list[str]) -> dict[str, int]:
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    started = 0.0  # when the test began (time.monotonic)
+
     def __init__(self) -> None:
         super().__init__()
+        leave_time_to_shrink(self.started)
         self.deals: list[Deal] = []
         self.expected: dict[str, int] = defaultdict(int)  # own accounts: balance; shared: change since start
         # The shared accounts as the example found them. Entry keys are ULIDs, so the entries written
@@ -134,8 +168,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.start: dict[str, int] = {}
         self.since: dict[str, str] = {}
         # The state the last invariant check read. Nothing writes between steps (the workflow is
-        # not pumped), so it is also the state the next step starts from.
+        # not pumped), so it is also the state the next step starts from, and what a partial read reuses.
         self.last: State | None = None
+        self.acted: set[str] = set()  # the contracts the current step acts on (see _read)
         self.steps = 0
         self.last_illegal = 0
 
@@ -147,7 +182,7 @@ class LedgerMachine(RuleBasedStateMachine):
         for account in SHARED:
             self.since[account] = max((e.sk for e in _entries(account, None)), default="ENTRY#")
         for milestone_amounts, deposit in contracts:
-            customer, provider, contract, milestones = active_contract(milestone_amounts, deposit=deposit)
+            customer, provider, contract, milestones = active_contract(milestone_amounts)
             deal = Deal(
                 customer,
                 provider,
@@ -156,7 +191,8 @@ class LedgerMachine(RuleBasedStateMachine):
                 [Milestone(m.id, int(m.amount)) for m in milestones],
             )
             self.deals.append(deal)
-            self._move(CLEARING, deal.customer_wallet, deposit)
+            if deposit:
+                self._deposit(deal, deposit)
 
     def _move(self, source: str, target: str, amount: int) -> None:
         self.expected[source] -= amount
@@ -166,13 +202,21 @@ class LedgerMachine(RuleBasedStateMachine):
         return [(d, m) for d in self.deals for m in d.milestones if m.status in statuses]
 
     def _pick(self, data: st.DataObject, *statuses: str) -> tuple[Deal, Milestone]:
-        return data.draw(st.sampled_from(self._with(*statuses)), label="milestone")
+        deal, milestone = data.draw(st.sampled_from(self._with(*statuses)), label="milestone")
+        self.acted.add(deal.contract_id)
+        return deal, milestone
 
     def _settled(self) -> bool:
         return all(d.completed for d in self.deals)
 
     def _short(self) -> list[Deal]:
         return [d for d, m in self._with("pending") if self.expected[d.customer_wallet] < m.amount]
+
+    def _refundable(self) -> list[tuple[Deal, Deposit]]:
+        """Deposits with something left to refund, of customers whose wallet holds something."""
+        return [
+            (d, p) for d in self.deals for p in d.deposits if p.refunded < p.amount and self.expected[d.customer_wallet]
+        ]
 
     # --- the step -------------------------------------------------------------------------
 
@@ -186,6 +230,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "submit": bool(self._with("funded", "revision_requested")),
             "fund": bool(self._with("pending")),
             "deposit": bool(self._short()),
+            "refund": bool(self._refundable()),
             # at most every third step, unless every milestone is settled and nothing else is left
             "illegal_command": self.steps - self.last_illegal >= 3 or self._settled(),
         }
@@ -200,6 +245,7 @@ class LedgerMachine(RuleBasedStateMachine):
         after its contracts were built at a cost of seconds.
         """
         self.steps += 1
+        self.acted = set()
         command = data.draw(st.sampled_from(self._plausible()), label="command")
         getattr(self, command)(data)
 
@@ -208,18 +254,39 @@ class LedgerMachine(RuleBasedStateMachine):
     def deposit(self, data: st.DataObject) -> None:
         """A customer whose wallet cannot fund a pending milestone tops it up (by any amount)."""
         deal = data.draw(st.sampled_from(self._short()), label="deal")
+        self.acted.add(deal.contract_id)
         amount = data.draw(st.integers(min_value=1, max_value=150000), label="amount")
+        self._deposit(deal, amount)
+
+    def _deposit(self, deal: Deal, amount: int) -> None:
         result = wallet.deposit(deal.customer, Money(amount, EUR))
         assert result["status"] == "succeeded"
+        deal.deposits.append(Deposit(result["id"], amount))
         self._move(CLEARING, deal.customer_wallet, amount)
+
+    def refund(self, data: st.DataObject) -> None:
+        """The customer sends part of a deposit back to the card: out of the wallet, never out of an escrow (422)."""
+        deal, deposit = data.draw(st.sampled_from(self._refundable()), label="deposit")
+        self.acted.add(deal.contract_id)
+        amount = data.draw(st.integers(min_value=1, max_value=deposit.amount - deposit.refunded), label="refund")
+        if amount > self.expected[deal.customer_wallet]:  # the payment has it, the wallet no longer does
+            self._refused(BusinessRuleViolated, refunds.request, deal.customer, deposit.id, Money(amount, EUR), None)
+            return
+        payment = refunds.request(deal.customer, deposit.id, Money(amount, EUR), None)
+        assert payment.refunds[-1]["status"] == "succeeded"  # the sandbox refunds at once
+        deposit.refunded += amount
+        assert int(payment.refunded) == deposit.refunded
+        self._move(deal.customer_wallet, CLEARING, amount)
 
     def fund(self, data: st.DataObject) -> None:
         deal, milestone = self._pick(data, "pending")
         source = data.draw(st.sampled_from(["wallet", "card"]), label="source")
         if source == "wallet" and self.expected[deal.customer_wallet] < milestone.amount:
-            self._refused(BusinessRuleViolated, escrow.fund, deal.customer, deal.contract_id, milestone.id, source)
+            self._refused(
+                BusinessRuleViolated, escrow.fund_milestone, deal.customer, deal.contract_id, milestone.id, source
+            )
             return
-        funded = escrow.fund(deal.customer, deal.contract_id, milestone.id, source)
+        funded = escrow.fund_milestone(deal.customer, deal.contract_id, milestone.id, source).milestone
         assert funded.status == "funded"
         self._move(deal.customer_wallet if source == "wallet" else CLEARING, deal.escrow, milestone.amount)
         deal.funded += milestone.amount
@@ -281,6 +348,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.last_illegal = self.steps
         every = [(d, m) for d in self.deals for m in d.milestones]
         deal, milestone = data.draw(st.sampled_from(every), label="milestone")
+        self.acted.add(deal.contract_id)
         cid, mid, status, amount = deal.contract_id, milestone.id, milestone.status, milestone.amount
         customer, provider = deal.customer, deal.provider
         everything = (Money(amount, EUR), Money(0, EUR), None)
@@ -291,9 +359,13 @@ class LedgerMachine(RuleBasedStateMachine):
             options["revision now"] = (Conflict, escrow.request_revision, (customer, cid, mid, "again"))
         if status != "pending":
             source = data.draw(st.sampled_from(["wallet", "card"]), label="source")
-            options[f"fund again from {source}"] = (Conflict, escrow.fund, (customer, cid, mid, source))
+            options[f"fund again from {source}"] = (Conflict, escrow.fund_milestone, (customer, cid, mid, source))
         elif self.expected[deal.customer_wallet] < amount:
-            options["fund from a short wallet"] = (BusinessRuleViolated, escrow.fund, (customer, cid, mid, "wallet"))
+            options["fund from a short wallet"] = (
+                BusinessRuleViolated,
+                escrow.fund_milestone,
+                (customer, cid, mid, "wallet"),
+            )
         if status != "disputed":
             options["resolve undisputed"] = (Conflict, escrow.resolve, (ADMIN, cid, mid, *everything))
         else:
@@ -304,12 +376,21 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             split = (Money(release, EUR), Money(refund, EUR), None)
             options["split not adding up"] = (BusinessRuleViolated, escrow.resolve, (ADMIN, cid, mid, *split))
+        if deal.deposits:
+            deposit = data.draw(st.sampled_from(deal.deposits), label="deposit")
+            too_much = deposit.amount - deposit.refunded + data.draw(st.integers(1, 50000), label="beyond")
+            options["refund beyond the payment"] = (
+                BusinessRuleViolated,
+                refunds.request,
+                (customer, deposit.id, Money(too_much, EUR), None),
+            )
+            options["refund as the provider"] = (NotFound, refunds.request, (provider, deposit.id, Money(1, EUR), None))
         if status not in ("funded", "revision_requested"):
             upload = [self._spare_upload(deal)]
             options["submit now"] = (Conflict, escrow.submit, (provider, cid, mid, upload, None))
         options |= {
             "accept as provider": (Forbidden, escrow.accept, (provider, cid, mid)),
-            "fund as provider": (Forbidden, escrow.fund, (provider, cid, mid, "card")),
+            "fund as provider": (Forbidden, escrow.fund_milestone, (provider, cid, mid, "card")),
             "resolve as customer": (Forbidden, escrow.resolve, (customer, cid, mid, *everything)),
             "resolve as provider": (Forbidden, escrow.resolve, (provider, cid, mid, *everything)),
             "submit as customer": (Forbidden, escrow.submit, (customer, cid, mid, [], None)),
@@ -333,19 +414,40 @@ class LedgerMachine(RuleBasedStateMachine):
     # --- reading back ---------------------------------------------------------------------
 
     def _own_accounts(self) -> list[str]:
-        return [a for d in self.deals for a in (d.customer_wallet, d.provider_wallet, d.escrow)]
+        return [a for d in self.deals for a in (d.customer_wallet, d.customer_refunds, d.provider_wallet, d.escrow)]
 
-    def _read(self) -> State:
+    def _read(self, full: bool = False) -> State:
+        """Every balance and contract; the entries of an account whose balance moved and the milestones of a
+        contract whose version moved; the rest as the last read found them, unless `full`.
+
+        Every Query costs moto a pass over the whole table (the session's, not the example's), and a step
+        moves two or three accounts of a dozen. A refund moves its refunds account there and back in one
+        step, so that account is read whenever its deal acted. A write that moves no balance and bumps no
+        version (an entry written alone) shows at the next full read, every fourth step.
+        """
         accounts = [*self._own_accounts(), *SHARED]
-        contracts = {
-            c.id: c
-            for c in ContractItem.batch_get(
-                [(contracts_repo.key(d.contract_id), "CONTRACT") for d in self.deals], consistent_read=True
-            )
-        }
+        balances = _balances(accounts)
+        found = ContractItem.batch_get(
+            [(contracts_repo.key(d.contract_id), "CONTRACT") for d in self.deals], consistent_read=True
+        )
+        contracts = {c.id: c for c in found}
+        last = None if full else self.last
+        fresh = {d.customer_refunds for d in self.deals if d.contract_id in self.acted}
+
+        def entries(account: str) -> tuple[EntryItem, ...]:
+            if last is not None and account not in fresh and last.balances.get(account) == balances[account]:
+                return last.entries[account]
+            return _entries(account, self.since.get(account))
+
+        def milestones(contract: ContractItem) -> tuple[tuple[str, str, int], ...]:
+            before = last.contracts.get(contract.id) if last is not None else None
+            if before is not None and before.version == int(contract.version):
+                return before.milestones
+            return tuple((m.id, m.status, int(m.version)) for m in contracts_repo.milestones(contract.id))
+
         return State(
-            _balances(accounts),
-            {account: _entries(account, self.since.get(account)) for account in accounts},
+            balances,
+            {account: entries(account) for account in accounts},
             {
                 d.contract_id: Contract(
                     contracts[d.contract_id].status,
@@ -353,7 +455,7 @@ class LedgerMachine(RuleBasedStateMachine):
                     int(contracts[d.contract_id].funded_total),
                     int(contracts[d.contract_id].released_total),
                     int(contracts[d.contract_id].refunded_total),
-                    tuple((m.id, m.status, int(m.version)) for m in contracts_repo.milestones(d.contract_id)),
+                    milestones(contracts[d.contract_id]),
                 )
                 for d in self.deals
             },
@@ -365,7 +467,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def books_balance(self) -> None:
         if not self.deals:
             return
-        self.last = state = self._read()
+        self.last = state = self._read(full=self.steps % 4 == 0)
         own = self._own_accounts()
         # What each account moved by in this example: own accounts began at zero.
         moved = {a: balance - self.start.get(a, 0) for a, balance in state.balances.items()}
@@ -407,22 +509,24 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 MACHINE_SETTINGS = settings(
-    max_examples=7,
+    max_examples=8,
     stateful_step_count=15,
     deadline=None,
     database=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
 
-def test_ledger_invariants_hold_under_random_commands(aws: dict[str, str]) -> None:
+def test_ledger_invariants_hold_under_random_commands(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", engine.MAX_SHRINKING_SECONDS)  # restored afterwards
+    LedgerMachine.started = time.monotonic()
     run_state_machine_as_test(LedgerMachine, settings=MACHINE_SETTINGS)
 
 
 def test_a_split_divides_only_the_escrowed_money(aws: dict[str, str]) -> None:
     customer, provider, contract, (only,) = active_contract((10000,), deposit=15000)
-    escrow.fund(customer, contract.id, only.id, "wallet")
+    escrow.fund_milestone(customer, contract.id, only.id, "wallet")
     escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
     escrow.dispute(customer, contract.id, only.id, "Not what we agreed")
     accounts = [

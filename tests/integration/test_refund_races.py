@@ -68,8 +68,8 @@ def test_a_refund_and_two_wallet_fundings_race_for_the_same_money(aws: dict[str,
         payment_id, one, two = deposits[-1], first.id, second.id
         results, errors = race(
             lambda: refunds.request(customer, payment_id, Money(10000, EUR), None),  # noqa: B023
-            lambda: escrow.fund(customer, contract.id, one, "wallet"),  # noqa: B023 (called before the loop moves on)
-            lambda: escrow.fund(customer, contract.id, two, "wallet"),  # noqa: B023
+            lambda: escrow.fund_milestone(customer, contract.id, one, "wallet"),  # noqa: B023 (called before the loop moves on)
+            lambda: escrow.fund_milestone(customer, contract.id, two, "wallet"),  # noqa: B023
         )
 
         assert len(results) == 1, [repr(e) for e in errors]
@@ -145,7 +145,8 @@ def test_a_retried_refund_request_is_the_same_refund_and_another_amount_is_refus
 
 
 def test_the_sandbox_refuses_a_reused_key_with_other_parameters_as_stripe_does(aws: dict[str, str]) -> None:
-    from chalicelib.adapters.payments import IdempotencyKeyReused, SandboxGateway
+    from chalicelib.adapters.payment_port import IdempotencyKeyReused
+    from chalicelib.adapters.sandbox_gateway import SandboxGateway
 
     port = SandboxGateway()
     first = port.refund("sbx_reuse", Money(100, EUR), "refund-reuse", metadata={})

@@ -25,17 +25,14 @@ def world(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Stri
 
 def customer_with_token(users: Users) -> tuple[str, Actor]:
     """A verified customer behind a real Cognito user (as tests/integration/market.person, with a real token)."""
-    from chalicelib.schemas import CreateProfile, SubmitVerification
+    from chalicelib.domain.accounts import Kind, NewProfile, Role, VerificationRequest
     from chalicelib.services import profiles
 
     _, token = users.create()
     actor = authenticate(f"Bearer {token}")
-    body = {"role": "customer", "displayName": "Card Customer", "kind": "company"}
-    actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+    actor.profile = profiles.create_profile(actor, NewProfile(Role.CUSTOMER, "Card Customer", Kind.COMPANY))
     document = put_file(actor, "verification")
-    profiles.submit_verification(
-        actor, SubmitVerification.model_validate_json(json.dumps({"legalName": "C C", "documents": [document]}))
-    )
+    profiles.submit_verification(actor, VerificationRequest("C C", (document,)))
     actor.profile = profiles.decide_verification(ADMIN, actor.profile.id, "approve", None)
     return token, actor
 

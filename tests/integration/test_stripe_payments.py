@@ -16,14 +16,15 @@ import pytest
 
 from chalicelib.adapters import contracts_repo, ledger_repo
 from chalicelib.adapters.payment_models import HeldEventItem, PaymentItem, WebhookEventItem
-from chalicelib.adapters.payments import GatewayUnavailable, PaymentRefused, SandboxGateway, using
+from chalicelib.adapters.payment_port import GatewayUnavailable, PaymentRefused
+from chalicelib.adapters.sandbox_gateway import SandboxGateway
 from chalicelib.adapters.table import EntryItem, OutboxItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
 from chalicelib.services import escrow, payments, refunds, stripe_events, wallet
 from tests.integration.market import ADMIN, active_contract, person, put_file
-from tests.stripe_fake import StripeWorld, signed, stripe_world
+from tests.stripe_fake import StripeWorld, signed, stripe_world, using
 
 CLEARING = ledger.clearing("stripe")
 EUR = "EUR"
@@ -171,7 +172,7 @@ def test_a_card_payment_the_milestone_no_longer_needs_lands_in_the_wallet(world:
     assert funding.payment is not None
     with using(SandboxGateway()):
         wallet.deposit(customer, Money(20000, EUR))
-    escrow.fund(customer, contract.id, only.id, "wallet")  # meanwhile funded from the wallet
+    escrow.fund_milestone(customer, contract.id, only.id, "wallet")  # meanwhile funded from the wallet
 
     assert world.ok(world.fake.confirm(funding.payment["id"])) == "wallet credited"
 

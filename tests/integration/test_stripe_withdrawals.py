@@ -16,7 +16,8 @@ import pytest
 
 from chalicelib.adapters import ledger_repo
 from chalicelib.adapters.aws import client
-from chalicelib.adapters.payments import GatewayUnavailable, SandboxGateway, using
+from chalicelib.adapters.payment_port import GatewayUnavailable
+from chalicelib.adapters.sandbox_gateway import SandboxGateway
 from chalicelib.adapters.table import EntryItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden
@@ -27,7 +28,7 @@ from chalicelib.services.identity import Actor, authenticate
 from chalicelib.settings import get_settings
 from tests.integration.conftest import Users
 from tests.integration.market import ADMIN, active_contract, open_task, person, place_bid, put_file
-from tests.stripe_fake import StripeWorld, stripe_world
+from tests.stripe_fake import StripeWorld, stripe_world, using
 
 EUR = "EUR"
 CLEARING = ledger.clearing("stripe")
@@ -264,7 +265,7 @@ def test_the_sandbox_pays_out_at_once_and_reconciles_with_its_own_records(
     start = datetime.now(UTC) - timedelta(seconds=2)
     with using(SandboxGateway()):
         customer, provider, contract, (only,) = active_contract((30000,))
-        escrow.fund(customer, contract.id, only.id, "card")
+        escrow.fund_milestone(customer, contract.id, only.id, "card")
         escrow.submit(provider, contract.id, only.id, [put_file(provider, "deliverable")], None)
         escrow.accept(customer, contract.id, only.id)
         deposit = wallet.deposit(customer, Money(7000, EUR))
@@ -385,15 +386,13 @@ def test_withdrawal_routes_over_http(world: StripeWorld, users: Users) -> None:
 
 def real_provider(users: Users) -> tuple[str, Actor]:
     """A verified provider behind a real Cognito user (as tests/integration/market.person, with a real token)."""
-    from chalicelib.schemas import CreateProfile, SubmitVerification
+    from chalicelib.domain.accounts import Kind, NewProfile, Role, VerificationRequest
 
     _, token = users.create()
     actor = authenticate(f"Bearer {token}")
-    body = {"role": "provider", "displayName": "Paid Provider", "kind": "individual", "skills": ["python"]}
-    actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+    new = NewProfile(Role.PROVIDER, "Paid Provider", Kind.INDIVIDUAL, skills=("python",))
+    actor.profile = profiles.create_profile(actor, new)
     document = put_file(actor, "verification")
-    profiles.submit_verification(
-        actor, SubmitVerification.model_validate_json(json.dumps({"legalName": "P P", "documents": [document]}))
-    )
+    profiles.submit_verification(actor, VerificationRequest("P P", (document,)))
     actor.profile = profiles.decide_verification(ADMIN, actor.profile.id, "approve", None)
     return token, actor

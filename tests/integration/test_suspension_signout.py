@@ -7,7 +7,6 @@ refuses that token's writes by the stored profile's `suspended` flag, read on ev
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import boto3
@@ -15,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import cognito
+from chalicelib.domain.accounts import Kind, NewProfile, Role
 from chalicelib.domain.errors import Forbidden
-from chalicelib.schemas import CreateProfile
 from chalicelib.services import identity, moderation, profiles
 from chalicelib.services.identity import Actor
 from tests.integration.conftest import PASSWORD, Users
@@ -37,8 +36,8 @@ def signed_in(users: Users, env: dict[str, str]) -> tuple[Actor, dict[str, Any]]
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": actor.sub, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    body = {"role": "customer", "displayName": email.split("@")[0], "kind": "individual"}
-    actor.profile = profiles.create_profile(actor, CreateProfile.model_validate_json(json.dumps(body)))
+    new = NewProfile(Role.CUSTOMER, email.split("@")[0], Kind.INDIVIDUAL)
+    actor.profile = profiles.create_profile(actor, new)
     return actor, tokens
 
 

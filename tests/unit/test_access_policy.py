@@ -18,6 +18,7 @@ from chalicelib.domain.errors import Forbidden, Throttled, Unauthorized
 from chalicelib.handlers import policy as may
 from chalicelib.handlers.http import ROUTES, Call, endpoint, from_error
 from chalicelib.handlers.policy import Policy, Who
+from chalicelib.schemas.common import Reason
 
 # Writes that deliberately stay open to a suspended account: creating the profile (suspension lives on
 # the profile, so there is none yet) and Stripe's webhook (no account at all).
@@ -170,7 +171,7 @@ def test_every_write_refuses_suspended_accounts_but_the_declared_exceptions() ->
 
 def test_only_these_routes_are_open_without_a_token() -> None:
     """Opening a route to the world is a decision to write down here, not a side effect of a policy edit."""
-    public = {(r.method, r.path): r.policy.who for r in ROUTES if not r.policy.needs_token}
+    public = {(r.method, r.path): r.policy.who for r in ROUTES if r.policy.who in may.PUBLIC_WHO}
     assert public == {
         ("GET", "/health"): Who.ANONYMOUS,
         ("GET", "/config"): Who.ANONYMOUS,
@@ -249,7 +250,7 @@ def edge(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Edge]:
     known = len(ROUTES)
     bp = Blueprint("tests.edge")
 
-    @endpoint(bp, "/edge/posts", "POST", policy=may.CUSTOMER, body="Reason", quota="messages")
+    @endpoint(bp, "/edge/posts", "POST", policy=may.CUSTOMER, body=Reason, quota="messages")
     def post(call: Call) -> dict[str, Any]:
         handled.append(call.body.reason)
         return {"ok": True}
@@ -259,7 +260,7 @@ def edge(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Edge]:
         handled.append("public")
         return {"ok": True}
 
-    @endpoint(bp, "/edge/admin", "PUT", policy=may.ADMIN, body="Reason")
+    @endpoint(bp, "/edge/admin", "PUT", policy=may.ADMIN, body=Reason)
     def admin_only(call: Call) -> dict[str, Any]:
         handled.append("admin")
         return {"ok": True}

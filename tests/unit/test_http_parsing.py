@@ -11,8 +11,8 @@ from typing import Any, cast
 import pytest
 from chalice.app import Blueprint, Chalice, Request, Response
 from chalice.test import Client
+from pydantic import BaseModel
 
-from chalicelib import schemas
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import TooLarge
 from chalicelib.handlers import policy as may
@@ -28,12 +28,13 @@ from chalicelib.handlers.http import (
     parse_body,
     problem,
 )
+from chalicelib.schemas import admin, bids, common, tasks, uploads
 from chalicelib.services.stripe_events import well_formed
 
 
-def refusal(model_name: str | None, raw: str | bytes | None) -> ValidationFailed:
+def refusal(model: type[BaseModel] | None, raw: str | bytes | None) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as raised:
-        parse_body(model_name, raw)
+        parse_body(model, raw)
     return raised.value
 
 
@@ -50,17 +51,17 @@ def task_json(**budget: Any) -> bytes:
 
 
 def test_a_valid_body_becomes_the_model() -> None:
-    parsed = parse_body("TaskFields", task_json())
-    assert isinstance(parsed, schemas.TaskFields)
+    parsed = parse_body(tasks.TaskFields, task_json())
+    assert isinstance(parsed, tasks.TaskFields)
     assert parsed.budget.amount == 10_000
 
 
 def test_str_bodies_are_parsed_too() -> None:
-    assert parse_body("Remark", '{"text": "strong portfolio"}').text == "strong portfolio"
+    assert parse_body(bids.Remark, '{"text": "strong portfolio"}').text == "strong portfolio"
 
 
 def test_errors_name_the_nested_field() -> None:
-    error = refusal("TaskFields", task_json(amount=99.5))
+    error = refusal(tasks.TaskFields, task_json(amount=99.5))
     assert error.status == 400
     assert [(e["field"], e["type"]) for e in error.errors] == [("budget.amount", "int_type")]
     assert "integer" in error.errors[0]["message"]
@@ -68,7 +69,7 @@ def test_errors_name_the_nested_field() -> None:
 
 def test_every_error_is_field_message_type() -> None:
     body = json.dumps({"price": {"amount": -1, "currency": "XYZ"}, "proposal": "", "bogus": 1})
-    error = refusal("PlaceBid", body)
+    error = refusal(bids.PlaceBid, body)
     assert error.errors
     for item in error.errors:
         assert set(item) == {"field", "message", "type"}
@@ -84,32 +85,32 @@ def test_list_positions_appear_in_the_field_path() -> None:
         "durationDays": 3,
         "milestones": [{"title": "One", "amount": {"amount": 100, "currency": "EUR"}, "dueDate": "2026-13-01"}],
     }
-    assert [e["field"] for e in refusal("PlaceBid", json.dumps(body)).errors] == ["milestones.0.dueDate"]
+    assert [e["field"] for e in refusal(bids.PlaceBid, json.dumps(body)).errors] == ["milestones.0.dueDate"]
 
 
 def test_errors_do_not_echo_the_submitted_values() -> None:
     secret = "hunter2-very-secret"
-    error = refusal("Money", json.dumps({"amount": secret, "currency": secret}))
+    error = refusal(common.Money, json.dumps({"amount": secret, "currency": secret}))
     assert {e["field"] for e in error.errors} == {"amount", "currency"}
     assert secret not in json.dumps(error.errors)
 
 
 def test_malformed_json_is_a_400() -> None:
-    error = refusal("CreateUpload", b"{not json")
+    error = refusal(uploads.CreateUpload, b"{not json")
     assert error.status == 400
     assert [e["type"] for e in error.errors] == ["json_invalid"]
 
 
 @pytest.mark.parametrize("raw", [b"", None])
 def test_a_missing_body_names_the_required_fields(raw: bytes | None) -> None:
-    error = refusal("CreateUpload", raw)
+    error = refusal(uploads.CreateUpload, raw)
     assert error.status == 400
     assert {e["field"] for e in error.errors} == {"purpose", "filename", "contentType", "size"}
 
 
 def test_bodies_over_256_kib_are_refused_before_parsing() -> None:
     raw = b'{"text": "' + b"x" * MAX_BODY + b'"}'
-    error = refusal("Remark", raw)
+    error = refusal(bids.Remark, raw)
     assert str(MAX_BODY) in error.detail
 
 
@@ -127,13 +128,13 @@ def test_actions_without_a_body_refuse_content(raw: bytes) -> None:
 
 @pytest.mark.parametrize("raw", [None, b""])
 def test_actions_with_only_optional_fields_accept_an_absent_body(raw: bytes | None) -> None:
-    parsed = parse_body("Decision", raw)
+    parsed = parse_body(admin.Decision, raw)
     assert parsed.reason is None
     assert parsed.note is None
 
 
 def test_actions_with_only_optional_fields_accept_an_empty_object() -> None:
-    parsed = parse_body("Decision", b"{}")
+    parsed = parse_body(admin.Decision, b"{}")
     assert (parsed.reason, parsed.note) == (None, None)
 
 
@@ -204,17 +205,17 @@ def test_limit_outside_1_to_100_is_a_400(raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe{}", b'{"text": "caf\xe9"}', b"\xc3", b"\xed\xa0\x80"])
-@pytest.mark.parametrize("model_name", ["Remark", None])
-def test_a_body_that_is_not_utf8_is_a_400(model_name: str | None, raw: bytes) -> None:
-    error = refusal(model_name, raw)
+@pytest.mark.parametrize("model", [bids.Remark, None])
+def test_a_body_that_is_not_utf8_is_a_400(model: type[BaseModel] | None, raw: bytes) -> None:
+    error = refusal(model, raw)
     assert error.status == 400
     assert "UTF-8" in error.detail
     assert [e["type"] for e in error.errors] == ["utf8_invalid"]
 
 
 def test_escaped_lone_surrogates_are_a_400_too() -> None:
-    assert [e["type"] for e in refusal("Remark", b'{"text": "\\ud800"}').errors] == ["json_invalid"]
-    assert refusal("Remark", '{"text": "\ud800"}').status == 400  # a str body holding one
+    assert [e["type"] for e in refusal(bids.Remark, b'{"text": "\\ud800"}').errors] == ["json_invalid"]
+    assert refusal(bids.Remark, '{"text": "\ud800"}').status == 400  # a str body holding one
 
 
 @pytest.mark.parametrize("raw", ["²", "\u0661\u0660", "\uff15", "\u0965", "1e2", "+5", "5 ", "0x10", "1_0", "0100"])

@@ -7,6 +7,7 @@ import pytest
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict
 from chalicelib.domain.money import Money
+from chalicelib.domain.refunds import check_request
 from chalicelib.domain.withdrawals import (
     CARD_PAYMENT,
     FINAL,
@@ -15,7 +16,6 @@ from chalicelib.domain.withdrawals import (
     PaymentStatus,
     WithdrawalStatus,
     check_withdrawal,
-    refundable,
 )
 
 EUR = "EUR"
@@ -95,11 +95,23 @@ def test_a_refund_takes_what_the_wallet_holds_and_the_platform_absorbs_the_rest(
     assert not ledger.may_go_negative("payouts:P")
 
 
-def test_a_refund_never_exceeds_the_payment_nor_the_wallet() -> None:
-    assert refundable(paid=5000, refunded=0, wallet=9999) == 5000
-    assert refundable(paid=5000, refunded=4000, wallet=9999) == 1000
-    assert refundable(paid=5000, refunded=0, wallet=1200) == 1200
-    assert refundable(paid=5000, refunded=5000, wallet=1200) == 0
+@pytest.mark.parametrize(
+    ("paid", "refunded", "in_flight", "wallet", "allowed"),
+    [
+        (5000, 0, 0, 9999, 5000),
+        (5000, 4000, 0, 9999, 1000),
+        (5000, 0, 0, 1200, 1200),
+        (5000, 5000, 0, 1200, 0),
+        (5000, 1000, 3000, 9999, 1000),
+    ],
+)
+def test_a_refund_never_exceeds_the_payment_nor_the_wallet(
+    paid: int, refunded: int, in_flight: int, wallet: int, allowed: int
+) -> None:
+    if allowed:
+        check_request(allowed, paid, refunded, in_flight, wallet)
+    with pytest.raises(BusinessRuleViolated, match=f"at most {allowed} "):
+        check_request(allowed + 1, paid, refunded, in_flight, wallet)
 
 
 def test_reconcile_lists_only_what_differs() -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.payments import GatewayUnavailable, IdempotencyKeyReused, PaymentRefused
+from chalicelib.adapters.payment_port import GatewayUnavailable, IdempotencyKeyReused, PaymentRefused
 from chalicelib.adapters.stripe_gateway import StripeGateway, ledger_key
 from chalicelib.domain.money import Money
 from tests.stripe_fake import FakeStripe, client, nest

@@ -1,4 +1,4 @@
-"""Request bodies of the messages and trust & safety routes (same rules as chalicelib.schemas)."""
+"""Bodies of the messages routes (moderators decide with admin.Decision)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas import Body, Id
+from chalicelib.schemas.common import Body, Id
 
 MAX_TEXT = 4000
 MAX_ATTACHMENTS = 10

@@ -1,143 +1,29 @@
-"""The payment port: card payments, refunds, payout accounts, transfers and payouts, balance lines.
+"""The sandbox gateway (`PAYMENTS=sandbox`, the local default): card payments and payouts settle at once.
 
-`PAYMENTS=sandbox` (the local default) settles everything at once and keeps its own records in the
-table, so `make reconcile` has something to compare with. `PAYMENTS=stripe` is Stripe
-(adapters/stripe_gateway.py, imported only when used): card payments complete later, on the webhook.
-
-Every call that creates something takes an idempotency key derived from our own ids, so a retry
-(a redelivered queue message, a replayed request) never creates a second charge, transfer or payout.
+It keeps its own records in the table, so `make reconcile` has something to compare with.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
+from chalicelib.adapters.payment_port import (
+    Account,
+    BalanceLine,
+    Charge,
+    GatewayUnavailable,
+    IdempotencyKeyReused,
+    Link,
+    Payout,
+    Refund,
+    Transfer,
+)
 from chalicelib.domain.clock import iso, now
-from chalicelib.domain.errors import Conflict, DomainError
 from chalicelib.domain.money import Money
-from chalicelib.settings import get_settings
 
 SANDBOX_ONBOARDING = "https://sandbox.tasklane.dev/payouts/onboarding"
-
-
-class GatewayUnavailable(DomainError):
-    """The gateway did not answer (timeout, rate limit, 5xx): nothing is known to have happened; retry."""
-
-    status = 503
-    slug = "payment-gateway-unavailable"
-    title = "Payment provider unavailable"
-
-
-class PaymentRefused(DomainError):
-    """The gateway refused for good (declined card, insufficient balance, invalid account)."""
-
-    status = 422
-    slug = "payment-refused"
-    title = "The payment provider refused"
-
-
-class IdempotencyKeyReused(Conflict):
-    """The same idempotency key came with other parameters: a bug on our side, never applied twice (as Stripe)."""
-
-    slug = "idempotency-key-reused"
-    title = "Idempotency key reused with other parameters"
-
-
-@dataclass(frozen=True)
-class Charge:
-    id: str
-    status: str  # "succeeded" when settled at once; Stripe: "requires_payment_method", "processing", ...
-    gateway: str
-    client_secret: str | None = None
-    charge_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Refund:
-    id: str
-    status: str
-    gateway: str
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    payouts_enabled: bool
-    charges_enabled: bool
-    details_submitted: bool
-
-
-@dataclass(frozen=True)
-class Transfer:
-    id: str
-    gateway: str
-
-
-@dataclass(frozen=True)
-class Payout:
-    id: str
-    status: str  # "paid" at once (sandbox) or "pending"/"in_transit" until payout.paid
-    gateway: str
-
-
-@dataclass(frozen=True)
-class BalanceLine:
-    """One movement of the gateway's (platform) balance, gross, in the gateway's sign (money in > 0)."""
-
-    id: str
-    type: str
-    amount: int
-    fee: int
-    currency: str
-    created: str
-    key: str | None  # the object our ledger refers to (payment id, transfer id); None if the ledger never books it
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    expires_at: str
-
-
-class PaymentGateway(Protocol):
-    name: ClassVar[str]
-    settles_at_once: ClassVar[bool]  # sandbox: a charge succeeds in the call; Stripe: on the webhook
-
-    def charge(
-        self,
-        money: Money,
-        reference: str,
-        idempotency_key: str,
-        *,
-        metadata: dict[str, str] | None = None,
-        transfer_group: str | None = None,
-    ) -> Charge: ...
-
-    def intent(self, payment_id: str) -> Charge: ...
-
-    def refund(self, payment_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Refund: ...
-
-    def create_account(self, profile_id: str, email: str, idempotency_key: str) -> Account: ...
-
-    def onboarding_link(self, account_id: str) -> Link: ...
-
-    def transfer(
-        self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str], transfer_group: str
-    ) -> Transfer: ...
-
-    def payout(self, account_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]) -> Payout: ...
-
-    def reverse_transfer(
-        self, transfer_id: str, money: Money, idempotency_key: str, *, metadata: dict[str, str]
-    ) -> str: ...
-
-    def balance_lines(self, start: datetime, end: datetime) -> list[BalanceLine]: ...
 
 
 def _derived(prefix: str, idempotency_key: str) -> str:
@@ -255,36 +141,3 @@ class SandboxGateway:
                     )
             day += timedelta(days=1)
         return lines
-
-
-_installed: PaymentGateway | None = None
-
-
-def gateway(name: str | None = None) -> PaymentGateway:
-    """The configured gateway (`PAYMENTS`), or the one a payment or withdrawal was made with (`name`)."""
-    if _installed is not None and name in (None, _installed.name):
-        return _installed
-    name = name or get_settings().payments
-    if name == "sandbox":
-        return SandboxGateway()
-    if name == "stripe":
-        from chalicelib.adapters.stripe_gateway import default_gateway
-
-        return default_gateway()
-    raise RuntimeError(f"PAYMENTS={name} is not a gateway; use sandbox or stripe")
-
-
-def install(port: PaymentGateway | None) -> None:
-    """Replace the configured gateway (tests, scripts); `None` goes back to `PAYMENTS`."""
-    global _installed
-    _installed = port
-
-
-@contextmanager
-def using(port: PaymentGateway) -> Iterator[PaymentGateway]:
-    before = _installed
-    install(port)
-    try:
-        yield port
-    finally:
-        install(before)

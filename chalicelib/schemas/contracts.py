@@ -1,0 +1,23 @@
+"""Bodies of the milestone and review routes (a revision or a dispute takes common.Reason)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from chalicelib.schemas.common import Body, Id, Text
+
+
+class Fund(Body):
+    source: Literal["wallet", "card"] = "wallet"
+
+
+class Submit(Body):
+    uploads: list[Id] = Field(min_length=1, max_length=20)
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+class PostReview(Body):
+    rating: int = Field(ge=1, le=5)
+    text: Annotated[Text, StringConstraints(max_length=4000)]
