@@ -10,7 +10,7 @@ STAGE ?= dev
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade "pip<26.3"  # chalice 1.34 (packaging) requires pip<26.3
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -44,7 +44,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## AWS calls per operation, the cold-start proxy, contact screening figures
+bench: $(STAMP)  ## AWS calls per operation, the cold-start proxy, the cold path vs a bare app, the Lambda package size, contact screening figures
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/screening.py
 

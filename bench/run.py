@@ -8,7 +8,9 @@
    that comes through `dispatch` is counted there once, as `dynamodb.<Operation>`, and the
    nested botocore call is only tallied as a consistency check. Calls the bench makes itself
    (tokens, S3 uploads) happen outside the metered window and are not counted; so are calls
-   made by other threads (moto server's own).
+   made by other threads (moto server's own), except work the request hands to a thread pool
+   (`ThreadPoolExecutor.submit`/`map`, e.g. the parallel Queries of a sharded list): that is
+   counted in the request's window.
    The JWKS download (PyJWT over urllib, not botocore) is cached for the process: the bench
    warms it before the first metered request and reports any fetch that still happens.
    After the market (profiles, verification, tasks, bids) it walks a whole two-milestone
@@ -22,6 +24,14 @@
    to the last review, the consumers' calls, and the states both executions entered.
 3. The cold-start proxy: min wall time of `python -c "import app"` over the min of
    `python -c "import chalice, boto3"`, interleaved, 11 runs each.
+4. The cold path and the Lambda package (a section of their own, after the figures above):
+   bench/cold_path.py times `import app` + the first authenticated read + the first write in fresh
+   processes against a bare Chalice app doing one GetItem (bench/bare_app.py), and
+   bench/package_size.py reports what requirements.txt ships: unzipped size, five largest dependencies.
+
+Each request row shows, beside what was measured, the minimum a careful design needs for it
+(bench/minimum.py, with its reason), and the walk's ratio: all measured calls over the sum of the
+minimums (target ≤ 1.2). A row without a declared minimum fails the run like a product check.
 
 Figures go to stdout and, structured, to .local/bench.json. Any unexpected status fails the run;
 a failed product check (balances, replay, execution status, consumer errors) is printed and
@@ -49,6 +59,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.cold_path import ColdPathError, print_cold_path  # noqa: E402
+from bench.cold_path import measure as measure_cold_path  # noqa: E402
+from bench.minimum import MINIMUM, TARGET  # noqa: E402
+from bench.package_size import measure as measure_package  # noqa: E402
+from bench.package_size import print_package  # noqa: E402
 
 PASSWORD = "Bench-passw0rd!"
 COLD_START_RUNS = 11
@@ -78,16 +94,20 @@ class Sample:
 
 
 class Meter:
-    """Counts AWS calls made on the metering thread while `measure()` is open."""
+    """Counts AWS calls made on the metering thread while `measure()` is open (and by pool work it hands out)."""
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._counting = threading.Lock()  # pool threads of one window count into the same sample
         self._owner: int | None = None
         self._sample: Sample | None = None
         self.jwks_fetches_outside = 0
 
     def _active(self) -> Sample | None:
-        return self._sample if threading.get_ident() == self._owner else None
+        if threading.get_ident() == self._owner:
+            return self._sample
+        lent: Sample | None = getattr(self._local, "lent", None)  # a pool thread working for the window
+        return lent
 
     def _depth(self) -> int:
         depth: int = getattr(self._local, "depth", 0)
@@ -105,6 +125,8 @@ class Meter:
             self._owner, self._sample = outer
 
     def install(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         import botocore.client
         import jwt
         from pynamodb.connection.base import Connection
@@ -113,21 +135,38 @@ class Meter:
         botocore_call = botocore.client.BaseClient._make_api_call
         dispatch = Connection.dispatch
         fetch_data = jwt.PyJWKClient.fetch_data
+        submit = ThreadPoolExecutor.submit
+
+        def counted_submit(pool: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            sample = meter._active()
+            if sample is None:
+                return submit(pool, fn, *args, **kwargs)
+
+            def lent(*inner_args: Any, **inner_kwargs: Any) -> Any:
+                meter._local.lent = sample
+                try:
+                    return fn(*inner_args, **inner_kwargs)
+                finally:
+                    meter._local.lent = None
+
+            return submit(pool, lent, *args, **kwargs)
 
         def counted_botocore_call(client: Any, operation_name: str, api_params: Any) -> Any:
             sample = meter._active()
             if sample is not None:
-                if meter._depth() > 0:
-                    sample.nested_botocore += 1
-                else:
-                    sample.calls[f"{client.meta.service_model.service_name}.{operation_name}"] += 1
+                with meter._counting:
+                    if meter._depth() > 0:
+                        sample.nested_botocore += 1
+                    else:
+                        sample.calls[f"{client.meta.service_model.service_name}.{operation_name}"] += 1
             return botocore_call(client, operation_name, api_params)
 
         def counted_dispatch(connection: Any, operation_name: str, operation_kwargs: Any) -> Any:
             sample = meter._active()
             if sample is not None:
-                sample.calls[f"dynamodb.{operation_name}"] += 1
-                sample.pynamodb_dispatches += 1
+                with meter._counting:
+                    sample.calls[f"dynamodb.{operation_name}"] += 1
+                    sample.pynamodb_dispatches += 1
             meter._local.depth = meter._depth() + 1
             try:
                 return dispatch(connection, operation_name, operation_kwargs)
@@ -145,6 +184,7 @@ class Meter:
         setattr(botocore.client.BaseClient, "_make_api_call", counted_botocore_call)  # noqa: B010
         setattr(Connection, "dispatch", counted_dispatch)  # noqa: B010
         setattr(jwt.PyJWKClient, "fetch_data", counted_fetch_data)  # noqa: B010
+        setattr(ThreadPoolExecutor, "submit", counted_submit)  # noqa: B010
 
 
 # --------------------------------------------------------------------------------------------
@@ -537,7 +577,7 @@ class Consumers:
 
     def settle(self) -> None:
         with self.meter.measure() as sample:
-            self.pump.settle()
+            self.pump.quiesce()
         self.polling.append(sample)
 
     def drain(self) -> None:
@@ -916,8 +956,11 @@ def measure_calls() -> dict[str, Any]:
     measured = {(r.method, r.route) for r in rows}
     unmeasured = sorted(f"{r.method} {r.path}" for r in ROUTES if (r.method, r.path) not in measured)
     samples = [s for r in rows for s in r.samples]
+    ratio = walk_ratio(rows)
+    api.findings += [f"no minimum declared for {label} in bench/minimum.py" for label in ratio["undeclared"]]
     return {
         "rows": rows,
+        "walk": ratio,
         "unmeasured": unmeasured,
         "jwks_warmup_fetches": meter.jwks_fetches_outside,
         "jwks_request_fetches": sum(s.jwks_fetches for s in samples),
@@ -994,6 +1037,20 @@ def measure_cold_start(runs: int = COLD_START_RUNS) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
+# The cold path and the Lambda package (issue 14, item 5): apart from the figures above
+
+
+def measure_lean_path() -> dict[str, Any]:
+    """Print the cold path (fresh processes, ours / bare) and the package size; their JSON sections."""
+    cold_path = measure_cold_path()
+    print_cold_path(cold_path)
+    print()
+    package = measure_package()
+    print_package(package)
+    return {"coldPath": cold_path, "lambdaPackage": package.as_json()}
+
+
+# --------------------------------------------------------------------------------------------
 # Output
 
 
@@ -1012,18 +1069,65 @@ def distinct(row: Row | Tally) -> list[Sample]:
     return seen
 
 
-def print_table(title: str, heading: str, rows: list[Row] | list[Tally]) -> None:
+def print_table(title: str, heading: str, rows: list[Row] | list[Tally], with_minimum: bool = False) -> None:
+    """One line per distinct sample of each row; `with_minimum` adds the declared minimum (bench/minimum.py)."""
     label_width = max(len(heading), *(len(r.label) for r in rows))
     calls_width = max(len(breakdown(s)) for r in rows for s in r.samples)
     print(title)
-    print(f"{heading:<{label_width}}  {'runs':>4}  {'calls':<{calls_width}}  total")
-    print("-" * (label_width + calls_width + 17))
+    extra = "    min" if with_minimum else ""
+    print(f"{heading:<{label_width}}  {'runs':>4}  {'calls':<{calls_width}}  total{extra}")
+    print("-" * (label_width + calls_width + 17 + len(extra)))
     for row in rows:
         variants = distinct(row)
         for index, sample in enumerate(variants):
             label = row.label if index == 0 else "  (another run)"
             runs = str(len(row.samples)) if index == 0 else ""
-            print(f"{label:<{label_width}}  {runs:>4}  {breakdown(sample):<{calls_width}}  {sample.total:>5}")
+            line = f"{label:<{label_width}}  {runs:>4}  {breakdown(sample):<{calls_width}}  {sample.total:>5}"
+            if with_minimum and index == 0:
+                declared = MINIMUM.get(row.label)
+                line += f"  {declared.calls if declared else '?':>5}"
+            print(line)
+
+
+def walk_ratio(rows: list[Row]) -> dict[str, Any]:
+    """Every request of the walk against its declared minimum: the totals, their ratio and what is over."""
+    measured = sum(s.total for r in rows for s in r.samples)
+    declared = {r.label: MINIMUM[r.label] for r in rows if r.label in MINIMUM}
+    minimum = sum(declared[r.label].calls * len(r.samples) for r in rows if r.label in declared)
+    over = [
+        {
+            "operation": r.label,
+            "measured": max(s.total for s in r.samples),
+            "minimum": declared[r.label].calls,
+            "reason": declared[r.label].reason,
+        }
+        for r in rows
+        if r.label in declared and max(s.total for s in r.samples) > declared[r.label].calls
+    ]
+    return {
+        "measured": measured,
+        "minimum": minimum,
+        "ratio": round(measured / minimum, 3) if minimum else None,
+        "target": TARGET,
+        "withinTarget": bool(minimum) and measured <= TARGET * minimum,
+        "undeclared": [r.label for r in rows if r.label not in declared],
+        "overMinimum": over,
+    }
+
+
+def print_walk_ratio(walk: dict[str, Any]) -> None:
+    verdict = "ok" if walk["withinTarget"] else "OVER TARGET"
+    print(
+        f"The walk: {walk['measured']} AWS calls measured, {walk['minimum']} the minimum (bench/minimum.py): "
+        f"ratio {walk['ratio']}{TIMES}, target ≤ {walk['target']}{TIMES}: {verdict}"
+    )
+    if walk["overMinimum"]:
+        print("Over their minimum (measured / minimum: what the minimum is):")
+        width = max(len(o["operation"]) for o in walk["overMinimum"])
+        for o in walk["overMinimum"]:
+            print(f"  {o['operation']:<{width}}  {o['measured']:>2} / {o['minimum']:<2} {o['reason']}")
+    for label in walk["undeclared"]:
+        print(f"NO MINIMUM DECLARED for {label} (bench/minimum.py)")
 
 
 def calls_text(calls: dict[str, int]) -> str:
@@ -1032,8 +1136,13 @@ def calls_text(calls: dict[str, int]) -> str:
 
 def print_calls(result: dict[str, Any]) -> None:
     print_table(
-        "AWS calls per request (botocore + PynamoDB, counted inside the request only)", "operation", result["rows"]
+        "AWS calls per request (botocore + PynamoDB, counted inside the request only; min: bench/minimum.py)",
+        "operation",
+        result["rows"],
+        with_minimum=True,
     )
+    print()
+    print_walk_ratio(result["walk"])
     print()
     print(
         f"{result['requests']} requests. JWKS: fetched {result['jwks_warmup_fetches']}{TIMES} while warming the cache "
@@ -1134,6 +1243,7 @@ def to_json(result: dict[str, Any], cold: dict[str, Any], seconds: float) -> dic
     operations = []
     for row in result["rows"]:
         totals = [s.total for s in row.samples]
+        declared = MINIMUM.get(row.label)
         operations.append(
             {
                 "operation": row.label,
@@ -1148,6 +1258,8 @@ def to_json(result: dict[str, Any], cold: dict[str, Any], seconds: float) -> dic
                 "maxTotal": max(totals),
                 "variants": [dict(sorted(s.calls.items())) for s in distinct(row)],
                 "jwksFetches": sum(s.jwks_fetches for s in row.samples),
+                "minimum": declared.calls if declared else None,  # what a careful design needs (bench/minimum.py)
+                "minimumReason": declared.reason if declared else None,
             }
         )
     return {
@@ -1161,6 +1273,7 @@ def to_json(result: dict[str, Any], cold: dict[str, Any], seconds: float) -> dic
             "jwksRequestFetches": result["jwks_request_fetches"],
             "pynamodbDispatches": result["pynamodb_dispatches"],
             "productCheckFailures": result["findings"],
+            "walk": result["walk"],
         },
         "workflowConsumers": consumers_json(result["consumers"]),
         "contract": result["contract"],
@@ -1192,10 +1305,17 @@ def main() -> int:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print_cold_start(cold)
+    print()
+    try:
+        lean = measure_lean_path()
+    except (ColdPathError, RuntimeError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
     out = ROOT / ".local" / "bench.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(to_json(result, cold, seconds), indent=2, ensure_ascii=False) + "\n")
+    figures = to_json(result, cold, seconds) | lean
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     print(f"\n{seconds:.1f} s; figures in {out.relative_to(ROOT)}")
     if result["findings"]:
         print()

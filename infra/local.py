@@ -46,6 +46,7 @@ def provision(endpoint: str, resources: Resources = RESOURCES) -> dict[str, str]
             }
             for index in table.indexes
         ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": table.stream_view},
     )
     dynamodb.update_time_to_live(
         TableName=table.name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}

@@ -27,6 +27,7 @@ class Table:
     range_key: str = "sk"
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str = "expires_at"
+    stream_view: str = "NEW_IMAGE"  # the outbox's way to EventBridge (chalicelib/adapters/events.py)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ drift apart; tests/infra/test_stack.py proves it on the synthesized template.
 
 The stack composes one construct per concern (infra/components/) and wires their outputs into
 each other: data and users, messaging, the workflow, the app's secret, the API with its Lambda
-functions, the back office site and the alarms.
+functions, the back office site, the public API's edge cache and the alarms.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from constructs import Construct
 from infra.components.api import Api, clean_build_dir
 from infra.components.config import WORKFLOW, StageConfig
 from infra.components.data import Data
+from infra.components.edge import PublicEdge
 from infra.components.messaging import Messaging
 from infra.components.monitoring import Monitoring
 from infra.components.naming import logical_id
@@ -75,6 +76,7 @@ class TasklaneStack(Stack):
             secret=self.secrets.secret,
         )
         self.site = BackOfficeSite(self, "Site", config=config, rest_api_id=self.api.rest_api.ref)
+        self.edge = PublicEdge(self, "Edge", config=config, rest_api_id=self.api.rest_api.ref)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -106,6 +108,8 @@ class TasklaneStack(Stack):
             "BackOfficeUrl": self.site.url,
             "BackOfficeBucketName": self.site.bucket.bucket_name,
             "BackOfficeDistributionId": self.site.distribution.distribution_id,
+            "PublicApiUrl": self.edge.url,
+            "PublicApiDistributionId": self.edge.distribution.distribution_id,
             "AppSecretArn": self.secrets.secret.secret_arn,
             "ApiWebAclArn": self.api.web_acl.attr_arn,
         }

@@ -1,5 +1,6 @@
-"""The local event pump: drains the stack's SQS queues into the same handler functions
-the Lambda consumers run on AWS, and re-publishes anything left in the outbox.
+"""The local event pump: relays the table's stream to EventBridge (`events.relay`, what the
+`outbox_relay` Lambda runs on AWS) and drains the stack's SQS queues into the same handler
+functions the Lambda consumers run.
 
 `make run` runs `main()` (every message, forever). A test calls `begin()` first (the queues then hold
 only its own messages) and `settle(until=...)` after a step: it drains until what the test waits for
@@ -13,7 +14,7 @@ import inspect
 import json
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,45 @@ ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
 }
 
 
+@dataclass
+class StreamReader:
+    """Where the pump is in the table's stream (moto serves one shard; AWS's Lambda reads every shard)."""
+
+    iterator: str | None = None
+    relayed: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))  # the latest, for tests
+
+    def _iterator(self, kind: str) -> str:
+        table = client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]
+        streams = client("dynamodbstreams")
+        arn = table["LatestStreamArn"]
+        (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        return str(
+            streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=kind)["ShardIterator"]
+        )
+
+    def skip_to_end(self) -> None:
+        self.iterator = self._iterator("LATEST")
+        self.relayed.clear()
+
+    def relay(self) -> int:
+        """Publish the outbox items committed since the last read; a failed batch is read again next time."""
+        if self.iterator is None:
+            self.iterator = self._iterator("TRIM_HORIZON")  # `make run`: the demo data's events too
+        relayed = 0
+        while True:
+            response = client("dynamodbstreams").get_records(ShardIterator=self.iterator, Limit=STREAM_PAGE)
+            sent = events.relay(response["Records"])
+            self.relayed.extend(sent)
+            relayed += len(sent)
+            self.iterator = response["NextShardIterator"]
+            if len(response["Records"]) < STREAM_PAGE:
+                return relayed
+
+
+STREAM_PAGE = 1000
+stream = StreamReader()
+
+
 def begin() -> None:
     """Start a test: purge the routed queues, so every message `settle` drains from here on is the test's own.
 
@@ -54,6 +94,7 @@ def begin() -> None:
     """
     sqs = client("sqs")
     urls = get_settings().queue_urls
+    stream.skip_to_end()  # and earlier tests' events are not relayed into this one's queues
     for name in ROUTES:
         sqs.purge_queue(QueueUrl=urls[name])
 
@@ -71,10 +112,11 @@ class Tally:
 
 
 def drain(wait_seconds: int = 0, queues: Iterable[str] | None = None, tally: Tally | None = None) -> int:
-    """One pass over the routed queues (or `queues`); a message is deleted only after its handler succeeded."""
+    """Relay the stream, then one pass over the routed queues (or `queues`); a message is deleted only after its
+    handler succeeded."""
     sqs = client("sqs")
     urls = get_settings().queue_urls
-    handled = 0
+    handled = stream.relay()
     for name in queues or ROUTES:
         handler = ROUTES[name]
         response = sqs.receive_message(QueueUrl=urls[name], MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds)
@@ -129,6 +171,19 @@ def settle(
             time.sleep(pause)
 
 
+def quiesce(seconds: float = 120, pause: float = 0.1, quiet_passes: int = 3) -> None:
+    """Drain until nothing moved for `quiet_passes` passes in a row (the bench, after each step of its walk).
+
+    Tests wait for what they expect with `settle`; the bench has no single thing to wait for, it wants
+    every consumer window of a step metered before the next step starts.
+    """
+    quiet = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and quiet < quiet_passes:
+        quiet = quiet + 1 if drain() == 0 else 0
+        time.sleep(pause)
+
+
 def _describe(check: Callable[..., object]) -> str:
     """The predicate's source line, so a timeout says what it waited for without a `what=`."""
     with contextlib.suppress(OSError, TypeError):
@@ -136,14 +191,19 @@ def _describe(check: Callable[..., object]) -> str:
     return repr(check)
 
 
+# Seconds between passes while nothing moves: a busy stack answers fast, an idle one costs little.
+IDLE_PAUSES = (0.1, 0.2, 0.4, 0.8)
+
+
 def main() -> None:
-    last_sweep = 0.0
-    print("pump: draining queues", flush=True)
+    print("pump: relaying the table's stream, draining queues", flush=True)
+    idle = 0
     while True:
-        drain(wait_seconds=1)
-        if time.monotonic() - last_sweep > 5:
-            events.republish_pending()
-            last_sweep = time.monotonic()
+        if drain() == 0:
+            time.sleep(IDLE_PAUSES[min(idle, len(IDLE_PAUSES) - 1)])
+            idle += 1
+        else:
+            idle = 0
 
 
 if __name__ == "__main__":

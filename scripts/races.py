@@ -37,6 +37,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chalicelib.adapters import ledger_repo  # noqa: E402
+from chalicelib.domain import ledger  # noqa: E402
 from scripts.demo import Client, Demo, DemoError, api_url_from_stack, eur  # noqa: E402
 from scripts.seed import ADMIN, PASSWORD  # noqa: E402
 
@@ -79,13 +81,14 @@ def _losses_reader(aws_env: dict[str, str] | None) -> Callable[[], int] | None:
         aws_secret_access_key=aws_env.get("AWS_SECRET_ACCESS_KEY", "local"),
     )
 
+    keys = [{"pk": {"S": p}, "sk": {"S": "BALANCE#EUR"}} for p in ledger_repo.partitions(ledger.LOSSES)]
+
     def read() -> int:
-        item = table.get_item(
-            TableName=aws_env["TABLE_NAME"],
-            Key={"pk": {"S": "ACCOUNT#losses:platform"}, "sk": {"S": "BALANCE#EUR"}},
-            ConsistentRead=True,
-        ).get("Item")
-        return int(item["balance"]["N"]) if item else 0
+        """The platform's losses: the sum of the account's shards."""
+        found = table.batch_get_item(RequestItems={aws_env["TABLE_NAME"]: {"Keys": keys, "ConsistentRead": True}})[
+            "Responses"
+        ][aws_env["TABLE_NAME"]]
+        return sum(int(item["balance"]["N"]) for item in found)
 
     return read
 

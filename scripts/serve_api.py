@@ -6,13 +6,17 @@ problem+json like every other error: 405 for an unsupported method (no `Allow`: 
 403 "Missing Authentication Token" for an unknown path (API Gateway's status and message, kept so that
 clients see locally what they will see on AWS). Path parameters are percent-decoded, as API Gateway
 decodes them (chalice local hands them over raw: `caf%C3%A9` instead of `café`).
+
+Newcomers load-test this server, so it takes bursts: a thread per connection (chalice local's
+`ThreadedHTTPServer`) and a listen backlog of `BACKLOG` instead of socketserver's 5, past which the
+kernel drops or resets the connections of a burst of 50 clients before any thread sees them. The
+AWS clients the threads share are made once, under a lock (chalicelib/adapters/aws.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import logging
 import sys
 from pathlib import Path
@@ -22,10 +26,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from urllib.parse import unquote
 
-from chalice.local import ChaliceRequestHandler, EventType, LambdaEventConverter, RouteMatcher
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    EventType,
+    LambdaEventConverter,
+    LocalChalice,
+    LocalDevServer,
+    RouteMatcher,
+    ThreadedHTTPServer,
+)
 
 SUPPORTED = frozenset({"GET", "PUT", "POST", "HEAD", "DELETE", "PATCH", "OPTIONS"})  # chalice local's do_* methods
 MAX_DRAIN = 1024 * 1024  # a refused request's body is read (to keep the connection usable) up to this size
+BACKLOG = 128  # connections the kernel queues for accept(); socketserver's default is 5
 
 
 class DecodingConverter(LambdaEventConverter):
@@ -37,6 +51,13 @@ class DecodingConverter(LambdaEventConverter):
         event = super().create_lambda_event(method, path, headers, body)
         event["pathParameters"] = {name: unquote(value) for name, value in (event["pathParameters"] or {}).items()}
         return event
+
+
+class BurstServer(ThreadedHTTPServer):
+    """chalice local's thread-per-connection server, with a listen backlog that holds a burst."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
 
 
 class GatewayHandler(ChaliceRequestHandler):
@@ -86,16 +107,16 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     import app
 
     config = Config(chalice_stage="local")
-    server = create_local_server(app.app, config, args.host, args.port)
     GatewayHandler.routes = RouteMatcher(list(app.app.routes))
     GatewayHandler.converter = DecodingConverter(GatewayHandler.routes, app.app.api.binary_types)
-    server.server.RequestHandlerClass = functools.partial(GatewayHandler, app_object=app.app, config=config)
-    server.server.daemon_threads = True
+    # As chalice.local.create_local_server does: app.current_request becomes per thread.
+    CustomLocalChalice.__bases__ = (LocalChalice, app.app.__class__)
+    app.app.__class__ = CustomLocalChalice
+    server = LocalDevServer(app.app, config, args.host, args.port, handler_cls=GatewayHandler, server_cls=BurstServer)
     print(f"API listening on http://{args.host}:{args.port}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -15,17 +15,27 @@ from chalicelib.domain.errors import BusinessRuleViolated, Conflict
 from chalicelib.settings import get_settings
 
 TTL_SECONDS = 24 * 3600
+RECORD_SK = "IDEMPOTENCY"
+
+
+def record_key(idempotency_key: str) -> dict[str, dict[str, str]]:
+    """Each record under its own partition: powertools' composite-key mode puts every record of the
+    platform under one static partition key (`static_pk_value`), a write hot spot at scale."""
+    return {"pk": {"S": f"IDEMPOTENCY#{idempotency_key}"}, "sk": {"S": RECORD_SK}}
 
 
 @cache
 def _store() -> Any:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(
+    class OwnPartitionLayer(DynamoDBPersistenceLayer):
+        def _get_key(self, idempotency_key: str) -> dict[str, Any]:
+            return record_key(idempotency_key)
+
+    return OwnPartitionLayer(
         table_name=get_settings().table_name,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value="IDEMPOTENCY",
         expiry_attr="expires_at",
         boto3_client=client("dynamodb"),
     )

@@ -23,8 +23,10 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.adapters.aws import share_with_pynamodb
 from chalicelib.settings import get_settings
 
+share_with_pynamodb()  # one botocore session for every model's connection, clients made under a lock
 _settings = get_settings()
 
 
@@ -139,7 +141,8 @@ class TaskItem(Item):
 
 
 class TaskSkillItem(Item):
-    """pk SKILL#<skill>, sk <openedAt>#<taskId>: the skill filter of public browse, open tasks only."""
+    """pk SKILL#<skill> or SKILLCAT#<skill>#<category>, sk <openedAt>#<taskId>: the skill (and category)
+    filters of public browse, open public tasks only; one of each per skill, so either filter is one Query."""
 
     Meta = _Meta
     task_id = UnicodeAttribute()
@@ -308,12 +311,16 @@ class AuditItem(Item):
 
 
 class OutboxItem(Item):
-    """pk OUTBOX, sk <ulid>: a domain event committed with its state change, deleted once published."""
+    """pk EVENT#<eventId>, sk OUTBOX: a domain event committed with its state change.
+
+    The table's stream carries it to EventBridge (adapters/events.relay); TTL removes it later.
+    """
 
     Meta = _Meta
     detail_type = UnicodeAttribute()
     detail = JSONAttribute()
     at = UnicodeAttribute()
+    expires_at = NumberAttribute()
 
 
 class ReviewItem(Item):

@@ -46,6 +46,12 @@ def refunds(profile_id: str) -> str:
     return f"refunds:{profile_id}"
 
 
+def platform_account(account: str) -> bool:
+    """An account every contract or card payment touches (not one user's or one contract's): its writes
+    must spread, so storage splits it into shards whose sum is the balance."""
+    return account in (REVENUE, LOSSES) or account.startswith("clearing:")
+
+
 def may_go_negative(account: str) -> bool:
     return account.startswith("clearing:") or account == LOSSES
 

@@ -162,7 +162,7 @@ def _figures(one: Any, currency: str) -> dict[str, Any]:
         "contractsAwarded": one.count("contracts_awarded"),
         "contractsCompleted": one.count("contracts_completed"),
         "medianHoursToAward": rates["median_hours_to_award"],
-        "awardsTimed": len(one.award_minutes),
+        "awardsTimed": one.awards_timed,
         "newUsers": one.count("new_users"),
         "reviewsPosted": one.count("reviews_posted"),
     }
@@ -170,7 +170,7 @@ def _figures(one: Any, currency: str) -> dict[str, Any]:
 
 @endpoint(bp, "/admin/metrics", "GET", policy=ADMIN, query=("from", "to", "currency"))
 def platform_metrics(call: Call) -> dict[str, Any]:
-    """Daily figures from ?from= to ?to= (YYYY-MM-DD, UTC, inclusive; default the last 30 days), one Query."""
+    """Daily figures from ?from= to ?to= (YYYY-MM-DD, UTC, inclusive; default the last 30 days), one Query per shard."""
     from chalicelib.services import metrics
 
     result = metrics.figures(call.actor, call.query("from"), call.query("to"), call.query("currency"))

@@ -6,13 +6,15 @@ import json
 import logging
 from typing import Any
 
-from chalice.app import Blueprint, CloudWatchEvent, SQSEvent
+from chalice.app import Blueprint, DynamoDBEvent, SQSEvent
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
 
 CALLBACKS_QUEUE = "tasklane-milestone-callbacks"
 NOTIFICATIONS_QUEUE = "tasklane-notifications"
+# `chalice package` needs an ARN; the CDK app points the event source at this stack's table stream.
+TABLE_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/tasklane/stream/packaged"
 
 
 def on_workflow_message(body: dict[str, Any]) -> str:
@@ -44,9 +46,9 @@ def notifications_consumer(event: SQSEvent) -> None:
         on_domain_event(json.loads(record.body))
 
 
-@bp.schedule("rate(5 minutes)")
-def outbox_sweep(event: CloudWatchEvent) -> None:
-    """Publish what a crashed or failed publish-after-commit left in the outbox (at-least-once)."""
+@bp.on_dynamodb_record(stream_arn=TABLE_STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+def outbox_relay(event: DynamoDBEvent) -> None:
+    """The table's new outbox items to EventBridge; a refused batch raises and the stream redelivers it."""
     from chalicelib.services import outbox
 
-    log.info("outbox sweep re-published %d", outbox.sweep())
+    log.info("outbox relay published %d", outbox.relay([record.to_dict() for record in event]))

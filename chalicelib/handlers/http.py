@@ -35,6 +35,8 @@ _DECIMAL = re.compile(r"[0-9]{1,3}")
 _ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_ID}}}")  # printable ASCII, no space
 # A handler's dict carrying this key asks for another success status (202: work continues elsewhere).
 STATUS_KEY = "__status__"
+# Cache-Control of every answer no shared cache may keep: a signed-in caller's, and every error.
+NO_STORE = "private, no-store"
 
 
 @dataclass
@@ -97,7 +99,8 @@ def problem(status: int, slug: str, title: str, detail: str, errors: list[dict[s
     body: dict[str, Any] = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
-    return Response(body=json.dumps(body), status_code=status, headers={"Content-Type": PROBLEM})
+    headers: dict[str, str | list[str]] = {"Content-Type": PROBLEM, "Cache-Control": NO_STORE}
+    return Response(body=json.dumps(body), status_code=status, headers=headers)
 
 
 def from_error(error: DomainError) -> Response:
@@ -257,6 +260,22 @@ def _render(result: Any, status: int) -> Response:
         result = dict(result)
         status = int(result.pop(STATUS_KEY))
     return Response(body=json.dumps(result), status_code=status, headers={"Content-Type": "application/json"})
+
+
+def edge_cached(call: Call, result: dict[str, Any], max_age: int) -> Response:
+    """A public read's 200 that CloudFront (infra/components/edge.py) and browsers may keep `max_age` s.
+
+    Only an anonymous answer is public: every caller without a token gets the same one. A caller who sent
+    Authorization may see more (the owner's full view), so that answer is never stored. The edge keys
+    its cache on Authorization as well; `Vary` tells every other cache on the way.
+    """
+    anonymous = not call.request.headers.get("authorization")
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json",
+        "Cache-Control": f"public, max-age={max_age}" if anonymous else NO_STORE,
+        "Vary": "Authorization",
+    }
+    return Response(body=json.dumps(result), status_code=200, headers=headers)
 
 
 def _once(call: Call, key: str, run: Callable[[], Any]) -> Any:

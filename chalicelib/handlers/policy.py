@@ -93,13 +93,13 @@ class Policy:
             return None
         if caller is None:
             return Unauthorized("send an Authorization: Bearer <Cognito ID token> header")
-        profile = caller.profile
         if caller.is_admin and (self.admins or self.who == Who.ADMIN):
-            return self._suspended(profile)
+            return self._suspended(caller)
         if self.who == Who.ADMIN:
             return Forbidden("admins only")
         if self.who == Who.SIGNED_IN:
-            return self._suspended(profile)
+            return self._suspended(caller)
+        profile = caller.profile
         if profile is None:
             return Forbidden("create your profile first (POST /me)")
         role = ROLE_OF.get(self.who)
@@ -107,15 +107,19 @@ class Policy:
             return Forbidden(f"only a {role.value} may do this")
         if self.who in VERIFIED and profile.verification != Verification.VERIFIED.value:
             return Forbidden(f"your account must be verified first (it is {profile.verification})")
-        return self._suspended(profile)
+        return self._suspended(caller)
 
     def check(self, caller: Caller | None) -> None:
         error = self.refusal(caller)
         if error is not None:
             raise error
 
-    def _suspended(self, profile: Any) -> DomainError | None:
-        if self.writable and profile is not None and profile.suspended:
+    def _suspended(self, caller: Caller) -> DomainError | None:
+        """Only a write looks at the profile (an admin's is read on first use: admin reads never need it)."""
+        if not self.writable:
+            return None
+        profile = caller.profile
+        if profile is not None and profile.suspended:
             return Forbidden("your account is suspended; you can read but not write")
         return None
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib.handlers import views
-from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.http import Call, edge_cached, endpoint
 from chalicelib.handlers.policy import CUSTOMER, OPTIONAL, PUBLIC
 from chalicelib.schemas import lazy
 
@@ -17,6 +17,10 @@ else:
     bodies = lazy("tasks")
 
 bp = Blueprint(__name__)
+# How long an anonymous answer may be served from CloudFront's cache (infra/components/edge.py): a newly
+# opened task shows in the browse pages within BROWSE_MAX_AGE s, a change to one within TASK_MAX_AGE s.
+BROWSE_MAX_AGE = 15
+TASK_MAX_AGE = 30
 
 
 @endpoint(bp, "/tasks", "POST", policy=CUSTOMER, body=bodies.TaskFields, status=201)
@@ -28,12 +32,12 @@ def create_task(call: Call) -> dict[str, Any]:
 
 
 @endpoint(bp, "/tasks", "GET", policy=PUBLIC, quota="public", query=("category", "skill", "cursor", "limit"))
-def browse(call: Call) -> dict[str, Any]:
+def browse(call: Call) -> Response:
     """Open public tasks, newest first."""
     from chalicelib.services import tasks
 
     page = tasks.browse(call.query("category"), call.query("skill"), call.limit(), call.query("cursor"))
-    return views.page([views.task(t) for t in page.items], page.next_cursor)
+    return edge_cached(call, views.page([views.task(t) for t in page.items], page.next_cursor), BROWSE_MAX_AGE)
 
 
 @endpoint(bp, "/me/tasks", "GET", policy=CUSTOMER, query=("cursor", "limit"))
@@ -46,12 +50,12 @@ def my_tasks(call: Call) -> dict[str, Any]:
 
 
 @endpoint(bp, "/tasks/{task_id}", "GET", policy=OPTIONAL, quota="public")
-def get_task(call: Call, task_id: str) -> dict[str, Any]:
+def get_task(call: Call, task_id: str) -> Response:
     """A task: anyone for open public tasks; owner, invitees and admins otherwise."""
     from chalicelib.services import tasks
 
     task = tasks.get_task(call.actor, task_id)
-    return views.task(task, full=tasks.owner_view(call.actor, task))
+    return edge_cached(call, views.task(task, full=tasks.owner_view(call.actor, task)), TASK_MAX_AGE)
 
 
 @endpoint(bp, "/tasks/{task_id}", "PATCH", policy=CUSTOMER, body=bodies.EditTask)

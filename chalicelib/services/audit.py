@@ -9,42 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters import contracts_repo, paging
-from chalicelib.adapters.table import AuditItem, ContractItem
-from chalicelib.domain.contracts import role_in
+from chalicelib.adapters import audit_repo, contracts_repo, paging
 from chalicelib.domain.errors import NotFound
+from chalicelib.services.contracts import role_of
 from chalicelib.services.identity import Actor
 
 FORMATS = ("json", "csv")
 
 
-def _contract(actor: Actor, contract_id: str) -> ContractItem:
+def _contract(actor: Actor, contract_id: str) -> contracts_repo.Contract:
     contract = contracts_repo.get(contract_id)
-    if contract is None or role_in(contract, actor.profile_id, actor.is_admin) not in ("customer", "provider", "admin"):
+    if contract is None or role_of(actor, contract) not in ("customer", "provider", "admin"):
         raise NotFound("no such contract")
     return contract
 
 
-def page(actor: Actor, contract_id: str, limit: int, cursor: str | None) -> tuple[ContractItem, paging.Page[Any]]:
+def page(
+    actor: Actor, contract_id: str, limit: int, cursor: str | None
+) -> tuple[contracts_repo.Contract, paging.Page[Any]]:
     """A page of the trail, oldest first."""
     contract = _contract(actor, contract_id)
-    partition = contracts_repo.key(contract.id)
-    return contract, paging.collect(
-        lambda start: AuditItem.query(
-            partition,
-            AuditItem.sk.startswith("AUDIT#"),
-            scan_index_forward=True,
-            consistent_read=True,
-            last_evaluated_key=start,
-            page_size=limit,
-        ),
-        limit,
-        cursor,
-        ("pk", partition),
-    )
+    return contract, audit_repo.contract_page(contract.id, limit, cursor)
 
 
-def trail(actor: Actor, contract_id: str) -> tuple[ContractItem, list[AuditItem]]:
+def trail(actor: Actor, contract_id: str) -> tuple[contracts_repo.Contract, list[audit_repo.Record]]:
     """The whole trail, oldest first (the CSV download)."""
     contract = _contract(actor, contract_id)
-    return contract, contracts_repo.audit(contract.id)
+    return contract, audit_repo.contract_trail(contract.id)

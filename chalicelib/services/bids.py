@@ -6,8 +6,7 @@ from typing import Any
 
 from chalicelib.adapters import bids_repo, paging, profiles_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import BidItem, DecisionItem, GuardItem, ProfileItem, TaskItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.bids import BID, BidStatus, NewBid, check_milestones_sum
 from chalicelib.domain.clock import iso
@@ -20,7 +19,7 @@ from chalicelib.services.tasks import can_see
 ORDERS = ("match", "price", "rating")
 
 
-def place_bid(actor: Actor, task_id: str, new: NewBid) -> BidItem:
+def place_bid(actor: Actor, task_id: str, new: NewBid) -> bids_repo.Bid:
     actor.require_writable()
     provider = actor.require_verified(Role.PROVIDER)
     task = tasks_repo.get(task_id)
@@ -34,47 +33,14 @@ def place_bid(actor: Actor, task_id: str, new: NewBid) -> BidItem:
             [{"field": "price.currency", "message": f"must be {task.currency}"}],
         )
     check_milestones_sum(price, [m.amount for m in new.milestones])
-    moment = iso()
-    bid_id = new_id()
-    bid = BidItem(
-        pk=bids_repo.key(bid_id),
-        sk="BID",
-        type="Bid",
-        gsi1pk=f"TASKBIDS#{task.id}",
-        gsi1sk=bid_id,
-        gsi2pk=f"PROVBIDS#{provider.id}",
-        gsi2sk=bid_id,
-        id=bid_id,
-        task_id=task.id,
-        task_owner_id=task.owner_id,
-        provider_id=provider.id,
-        provider_sub=provider.sub,
-        price_amount=price.amount,
-        currency=price.currency,
-        proposal=new.proposal,
-        duration_days=new.duration_days,
-        milestones=[
-            {
-                "title": m.title,
-                "amount": m.amount.to_json(),
-                "dueDate": m.due_date.isoformat(),
-                "acceptanceCriteria": m.acceptance_criteria,
-            }
-            for m in new.milestones
-        ],
-        status=BidStatus.SUBMITTED.value,
-        created_at=moment,
-        updated_at=moment,
-    )
-    guard = GuardItem(pk=tasks_repo.key(task.id), sk=f"BIDDER#{provider.id}", type="Guard", ref=bid_id)
-    with transaction("you already have a live bid on this task, or the task is no longer open") as tx:
-        tx.save(bid, condition=BidItem.pk.does_not_exist())
-        tx.save(guard, condition=GuardItem.pk.does_not_exist())
-        tx.condition_check(TaskItem, task.pk, "TASK", condition=TaskItem.status == TaskStatus.OPEN.value)
+    bid = bids_repo.new(new_id(), task, provider.id, provider.sub, new, BidStatus.SUBMITTED.value, iso())
+    with unit_of_work("you already have a live bid on this task, or the task is no longer open") as uow:
+        bids_repo.add(uow, bid)  # with its guard: one live bid per provider and task
+        tasks_repo.require_open(uow, task.id)
     return bid
 
 
-def _load(bid_id: str) -> tuple[BidItem, TaskItem]:
+def _load(bid_id: str) -> tuple[bids_repo.Bid, tasks_repo.Task]:
     bid = bids_repo.get(bid_id)
     task = tasks_repo.get(bid.task_id) if bid else None
     if bid is None or task is None:
@@ -82,22 +48,7 @@ def _load(bid_id: str) -> tuple[BidItem, TaskItem]:
     return bid, task
 
 
-def _record(actor_id: str, bid: BidItem, action: str, before: str, note: str | None) -> DecisionItem:
-    return DecisionItem(
-        pk=tasks_repo.key(bid.task_id),
-        sk=f"DECISION#{new_id()}",
-        type="Decision",
-        actor_id=actor_id,
-        bid_id=bid.id,
-        action=action,
-        from_status=before,
-        to_status=bid.status,
-        note=note,
-        at=iso(),
-    )
-
-
-def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = None) -> BidItem:
+def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = None) -> bids_repo.Bid:
     """Shortlist, reject or annotate a bid: task owner only; every decision is recorded."""
     actor.require_writable()
     bid, task = _load(bid_id)
@@ -108,35 +59,35 @@ def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = No
     if action == "remark":
         bid.remark = note or None
     bid.updated_at = iso()
-    with transaction("the bid changed meanwhile; reload and retry") as tx:
-        tx.save(bid)
-        tx.save(_record(task.owner_id, bid, action, before, note))
+    with unit_of_work("the bid changed meanwhile; reload and retry") as uow:
+        bids_repo.save(uow, bid)
+        bids_repo.record_decision(uow, task.owner_id, bid, action, before, note, iso())
     return conceal(actor, task, bid)
 
 
-def withdraw(actor: Actor, bid_id: str) -> BidItem:
+def withdraw(actor: Actor, bid_id: str) -> bids_repo.Bid:
     actor.require_writable()
-    bid, task = _load(bid_id)
+    bid, _ = _load(bid_id)
     if bid.provider_id != actor.profile_id:
         raise NotFound("no such bid")
     before = bid.status
     bid.status = BID.next(BidStatus(bid.status), "withdraw").value
     bid.updated_at = iso()
-    with transaction("the bid changed meanwhile; reload and retry") as tx:
-        tx.save(bid)
-        tx.delete(GuardItem(pk=tasks_repo.key(task.id), sk=f"BIDDER#{bid.provider_id}"))
-        tx.save(_record(bid.provider_id, bid, "withdraw", before, None))
+    with unit_of_work("the bid changed meanwhile; reload and retry") as uow:
+        bids_repo.save(uow, bid)
+        bids_repo.release_guard(uow, bid)  # the provider may bid again
+        bids_repo.record_decision(uow, bid.provider_id, bid, "withdraw", before, None, iso())
     return bid
 
 
-def get_bid(actor: Actor, bid_id: str) -> BidItem:
+def get_bid(actor: Actor, bid_id: str) -> bids_repo.Bid:
     bid, task = _load(bid_id)
     if actor.is_admin or actor.profile_id in (bid.provider_id, task.owner_id):
         return conceal(actor, task, bid)
     raise NotFound("no such bid")
 
 
-def _sees_alias(actor: Actor, task: TaskItem, bid: BidItem) -> bool:
+def _sees_alias(actor: Actor, task: tasks_repo.Task, bid: bids_repo.Bid) -> bool:
     """Only the task's customer, and only until this bid is awarded (admins always see who it is)."""
     return (
         not actor.is_admin
@@ -146,7 +97,9 @@ def _sees_alias(actor: Actor, task: TaskItem, bid: BidItem) -> bool:
     )
 
 
-def conceal(actor: Actor, task: TaskItem, bid: BidItem, provider: ProfileItem | None = None) -> BidItem:
+def conceal(
+    actor: Actor, task: tasks_repo.Task, bid: bids_repo.Bid, provider: profiles_repo.Profile | None = None
+) -> bids_repo.Bid:
     """Mark the bid of an anonymous provider so the view shows the task's alias instead of who it is."""
     if not _sees_alias(actor, task, bid):
         return bid
@@ -161,7 +114,7 @@ def conceal(actor: Actor, task: TaskItem, bid: BidItem, provider: ProfileItem | 
 
 def list_bids(
     actor: Actor, task_id: str, order: str | None, limit: int, cursor: str | None
-) -> tuple[TaskItem, list[tuple[BidItem, ProfileItem | None, int]], str | None]:
+) -> tuple[tasks_repo.Task, list[tuple[bids_repo.Bid, profiles_repo.Profile | None, int]], str | None]:
     """The owner (and admins) see every bid, ordered; a provider sees only their own."""
     task = tasks_repo.get(task_id)
     if task is None or not can_see(actor, task):
@@ -188,12 +141,12 @@ def list_bids(
     return task, page, next_cursor
 
 
-def sees_every_bid(actor: Actor, task: TaskItem) -> bool:
+def sees_every_bid(actor: Actor, task: tasks_repo.Task) -> bool:
     """The task's owner and admins see every bid with the owner's fields; a provider sees only their own."""
     return actor.is_admin or (actor.profile_id is not None and task.owner_id == actor.profile_id)
 
 
-def owns_task_of(actor: Actor, bid: BidItem) -> bool:
+def owns_task_of(actor: Actor, bid: bids_repo.Bid) -> bool:
     """The owner's view of one bid (their private remark, the match score): the task's owner only."""
     return actor.profile_id is not None and actor.profile_id == bid.task_owner_id
 
@@ -214,13 +167,13 @@ def _offset(cursor: str | None) -> int:
         raise ValidationFailed("cursor is not valid", [{"field": "cursor", "message": "invalid"}]) from None
 
 
-def rating_centi(profile: ProfileItem | None) -> int | None:
+def rating_centi(profile: profiles_repo.Profile | None) -> int | None:
     if profile is None or not profile.rating_count:
         return None
     return int(profile.rating_sum) * 100 // int(profile.rating_count)
 
 
-def _score(task: TaskItem, bid: BidItem, provider: ProfileItem | None) -> int:
+def _score(task: tasks_repo.Task, bid: bids_repo.Bid, provider: profiles_repo.Profile | None) -> int:
     return match_score(
         task.skills,
         provider.skills if provider else [],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters import bids_repo, contracts_repo, events, paging, profiles_repo, tasks_repo
+from chalicelib.adapters import audit_repo, bids_repo, contracts_repo, paging, profiles_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import AuditItem, ContractItem, MilestoneItem, ProfileItem, ReviewItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.bids import BID, LIVE, BidStatus
 from chalicelib.domain.clock import iso
@@ -23,28 +22,30 @@ MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract
 # the contract thread (thread, reference, two members), the reveal of the winner's pre-award thread and the event
 
 
-def audit(contract_id: str, actor: str, action: str, subject: str, at: str, **extra: Any) -> AuditItem:
-    return AuditItem(
-        pk=contracts_repo.key(contract_id),
-        sk=f"AUDIT#{new_id()}",
-        type="Audit",
-        actor=actor,
-        action=action,
-        subject=subject,
-        at=at,
-        from_status=extra.get("from_status"),
-        to_status=extra.get("to_status"),
-        amounts=extra.get("amounts"),
-    )
-
-
-def load(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneItem], ContractRole]:
-    """The contract, its milestones and the caller's part in it (strangers get a 404)."""
-    contract = contracts_repo.get(contract_id)
-    if contract is None:
+def load(
+    actor: Actor, contract_id: str
+) -> tuple[contracts_repo.Contract, list[contracts_repo.Milestone], ContractRole]:
+    """The contract, its milestones and the caller's part in it (strangers get a 404), in one read."""
+    found = contracts_repo.partition(contract_id)
+    if found is None:
         raise NotFound("no such contract")
-    role = role_in(contract, actor.profile_id, actor.is_admin)
-    return contract, contracts_repo.milestones(contract_id), role
+    return found.contract, found.milestones, role_of(actor, found.contract)
+
+
+def role_of(actor: Actor, contract: contracts_repo.Contract) -> ContractRole:
+    """The caller's part in the contract (strangers: 404).
+
+    An admin's profile is read only if it could give them a party's or the reviewer's part: the
+    contract names both parties' subs, so an admin who is neither is an admin without that read.
+    """
+    if (
+        actor.is_admin
+        and not actor.profile_read
+        and actor.sub not in (contract.customer_sub, contract.provider_sub)
+        and not contract.reviewer_id
+    ):
+        return "admin"
+    return role_in(contract, actor.profile_id, actor.is_admin)
 
 
 def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
@@ -55,7 +56,7 @@ def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
     return contracts_repo.for_provider(profile.id, limit, cursor)
 
 
-def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]:
+def award(actor: Actor, bid_id: str) -> tuple[contracts_repo.Contract, list[contracts_repo.Milestone]]:
     actor.require_writable()
     owner = actor.require_verified(Role.CUSTOMER)
     bid = bids_repo.get(bid_id)
@@ -65,7 +66,7 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
     TASK.next(TaskStatus(task.status), "award")
     BID.next(BidStatus(bid.status), "award")
     others = [b for b in bids_repo.all_for_task(task.id) if b.id != bid.id and BidStatus(b.status) in LIVE]
-    if len(others) + len(bid.milestones) + len(task.skills) + 10 > MAX_ITEMS_PER_TRANSACTION:
+    if len(others) + len(bid.milestones) + tasks_repo.skill_index_size(task) + 10 > MAX_ITEMS_PER_TRANSACTION:
         raise BusinessRuleViolated("too many live bids to award at once; reject some first")
     provider = profiles_repo.get_by_sub(bid.provider_sub)
     if provider is None:
@@ -73,92 +74,51 @@ def award(actor: Actor, bid_id: str) -> tuple[ContractItem, list[MilestoneItem]]
     default_bps, overrides = contracts_repo.commission_settings()
     at = iso()
     contract_id = new_id()
-    contract = ContractItem(
-        pk=contracts_repo.key(contract_id),
-        sk="CONTRACT",
-        type="Contract",
-        gsi1pk=f"PARTY#{task.owner_id}",
-        gsi1sk=f"{at}#{contract_id}",
-        gsi2pk=f"PARTY#{bid.provider_id}",
-        gsi2sk=f"{at}#{contract_id}",
-        gsi3pk=f"TASKCONTRACT#{task.id}",
-        gsi3sk=contract_id,
-        id=contract_id,
-        task_id=task.id,
-        bid_id=bid.id,
-        category=task.category,
-        title=task.title,
-        customer_id=owner.id,
-        customer_sub=owner.sub,
-        provider_id=bid.provider_id,
-        provider_sub=bid.provider_sub,
-        currency=bid.currency,
-        total_amount=bid.price_amount,
-        commission_bps=rate_for(task.category, default_bps, overrides),
-        status=ContractStatus.DRAFT.value,
-        signatures={},
-        created_at=at,
-        updated_at=at,
-    )
-    milestones = []
-    for position, proposed in enumerate(bid.milestones):
-        milestone_id = new_id()
-        milestones.append(
-            MilestoneItem(
-                pk=contract.pk,
-                sk=contracts_repo.milestone_sk(position, milestone_id),
-                type="Milestone",
-                id=milestone_id,
-                contract_id=contract_id,
-                position=position,
-                title=proposed["title"],
-                amount=proposed["amount"]["amount"],
-                currency=proposed["amount"]["currency"],
-                due_date=proposed["dueDate"],
-                acceptance_criteria=proposed.get("acceptanceCriteria"),
-                status=MilestoneStatus.PENDING.value,
-                submissions=[],
-                revisions=[],
-                updated_at=at,
-            )
-        )
+    commission_bps = rate_for(task.category, default_bps, overrides)
+    contract = contracts_repo.new(contract_id, task, bid, owner, commission_bps, ContractStatus.DRAFT.value, at)
+    milestones = [
+        contracts_repo.new_milestone(contract, position, new_id(), proposed, MilestoneStatus.PENDING.value, at)
+        for position, proposed in enumerate(bid.milestones)
+    ]
     chat = threads.plan_award(task, contract, owner, provider, at)
     task.status = TaskStatus.AWARDED.value
     task.updated_at = at
     tasks_repo.index(task, at)
     bid.status = BidStatus.AWARDED.value
     bid.updated_at = at
-    event = events.Event(
-        "ContractAwarded",
-        {
-            "contractId": contract_id,
-            "taskId": task.id,
-            "bidId": bid.id,
-            "recipients": [owner.id, bid.provider_id],
-            "amount": {"amount": int(bid.price_amount), "currency": bid.currency},
-            "taskOpenedAt": task.opened_at,
-        },
-    )
-    with transaction("the task was awarded meanwhile, or a bid changed") as tx:
-        tx.save(task)
-        tx.save(bid)
+    with unit_of_work("the task was awarded meanwhile, or a bid changed") as uow:
+        tasks_repo.save(uow, task)
+        bids_repo.save(uow, bid)
         for other in others:
             other.status = BID.next(BidStatus(other.status), "lose").value
             other.updated_at = at
-            tx.save(other)
-        for index_item in tasks_repo.skill_items(task):  # no longer open: out of the skill browse
-            tx.delete(index_item)
-        tx.save(contract, condition=ContractItem.pk.does_not_exist())
+            bids_repo.save(uow, other)
+        tasks_repo.unlist_by_skills(uow, task)  # no longer open: out of the skill browse
+        contracts_repo.add(uow, contract)
         for milestone in milestones:
-            tx.save(milestone)
-        tx.save(audit(contract_id, owner.id, "award", f"bid {bid.id}", at, from_status=None, to_status="draft"))
-        chat.stage(tx, at)  # the contract thread opens with the contract
-        events.stage(tx, event, at)
-    events.publish([event])
+            contracts_repo.save_milestone(uow, milestone)
+        audit_repo.add_for_contract(
+            uow,
+            contract_id,
+            audit_repo.Line(owner.id, "award", f"bid {bid.id}", at, from_status=None, to_status="draft"),
+        )
+        chat.stage(uow, at)  # the contract thread opens with the contract
+        uow.emit(
+            "ContractAwarded",
+            {
+                "contractId": contract_id,
+                "taskId": task.id,
+                "bidId": bid.id,
+                "recipients": [owner.id, bid.provider_id],
+                "amount": {"amount": int(bid.price_amount), "currency": bid.currency},
+                "taskOpenedAt": task.opened_at,
+            },
+            at,
+        )
     return contract, milestones
 
 
-def sign(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneItem]]:
+def sign(actor: Actor, contract_id: str) -> tuple[contracts_repo.Contract, list[contracts_repo.Milestone]]:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role not in ("customer", "provider"):
@@ -173,8 +133,8 @@ def sign(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneIt
     contract.updated_at = at
     before = contract.status
     task = None
-    changes = [audit(contract.id, str(actor.profile_id), "sign", f"{role} accepted terms {TERMS_VERSION}", at)]
-    evts = []
+    lines = [audit_repo.Line(str(actor.profile_id), "sign", f"{role} accepted terms {TERMS_VERSION}", at)]
+    activated = False
     if {"customer", "provider"} <= set(signatures):
         contract.status = CONTRACT.next(ContractStatus(contract.status), "activate").value
         task = tasks_repo.get(contract.task_id)
@@ -182,26 +142,24 @@ def sign(actor: Actor, contract_id: str) -> tuple[ContractItem, list[MilestoneIt
             task.status = TaskStatus.IN_PROGRESS.value
             task.updated_at = at
             tasks_repo.index(task, at)
-        changes.append(audit(contract.id, "system", "activate", "contract", at, from_status=before, to_status="active"))
-        evts.append(
-            events.Event(
+        lines.append(audit_repo.Line("system", "activate", "contract", at, from_status=before, to_status="active"))
+        activated = True
+    with unit_of_work("the contract changed meanwhile; retry") as uow:
+        contracts_repo.save(uow, contract)
+        if task is not None:
+            tasks_repo.save(uow, task)
+        for line in lines:
+            audit_repo.add_for_contract(uow, contract.id, line)
+        if activated:
+            uow.emit(
                 "ContractActivated",
                 {"contractId": contract.id, "recipients": [contract.customer_id, contract.provider_id]},
+                at,
             )
-        )
-    with transaction("the contract changed meanwhile; retry") as tx:
-        tx.save(contract)
-        if task is not None:
-            tx.save(task)
-        for item in changes:
-            tx.save(item)
-        for event in evts:
-            events.stage(tx, event, at)
-    events.publish(evts)
     return contract, milestones
 
 
-def review(actor: Actor, contract_id: str, rating: int, text: str) -> ReviewItem:
+def review(actor: Actor, contract_id: str, rating: int, text: str) -> contracts_repo.Review:
     actor.require_writable()
     contract, _, role = load(actor, contract_id)
     if role not in ("customer", "provider"):
@@ -213,33 +171,24 @@ def review(actor: Actor, contract_id: str, rating: int, text: str) -> ReviewItem
         if role == "customer"
         else (contract.customer_id, contract.customer_sub)
     )
-    reviewee = profiles_repo.get_by_sub(reviewee_sub)
-    if reviewee is None:
-        raise NotFound("the other party has no profile")
     at = iso()
-    item = ReviewItem(
-        pk=contract.pk,
-        sk=f"REVIEW#{actor.profile_id}",
-        type="Review",
-        gsi1pk=f"REVIEWS#{reviewee_id}",
-        gsi1sk=f"{at}#{contract.id}",
-        contract_id=contract.id,
-        reviewer_id=str(actor.profile_id),
-        reviewee_id=reviewee_id,
-        rating=rating,
-        text=text,
-        at=at,
-    )
-    event = events.Event(
-        "ReviewPosted",
-        {"contractId": contract.id, "rating": rating, "recipients": [reviewee_id], "reviewerId": actor.profile_id},
-    )
-    with transaction("you have already reviewed this contract") as tx:
-        tx.save(item, condition=ReviewItem.pk.does_not_exist())
-        tx.update(
-            reviewee,
-            actions=[ProfileItem.rating_sum.add(rating), ProfileItem.rating_count.add(1)],
-        )
-        events.stage(tx, event, at)
-    events.publish([event])
+    item = contracts_repo.new_review(contract, str(actor.profile_id), reviewee_id, rating, text, at)
+    try:
+        with unit_of_work("you have already reviewed this contract") as uow:
+            contracts_repo.add_review(uow, item)
+            profiles_repo.add_rating_by_sub(uow, reviewee_sub, rating)  # conditional on the profile: no read first
+            uow.emit(
+                "ReviewPosted",
+                {
+                    "contractId": contract.id,
+                    "rating": rating,
+                    "recipients": [reviewee_id],
+                    "reviewerId": actor.profile_id,
+                },
+                at,
+            )
+    except Conflict:
+        if profiles_repo.get_by_sub(reviewee_sub) is None:  # only a failed commit tells the two apart
+            raise NotFound("the other party has no profile") from None
+        raise
     return item

@@ -4,6 +4,8 @@ DynamoDB holds the truth (status, money); the Step Functions execution holds the
 waits and the review-window timer. Each command commits the state change, its
 ledger posting, its audit lines and its event in one transaction, then answers the
 workflow's callback token if the matching wait has parked one beside the milestone.
+A contract and its milestones are one read (`contracts_repo.partition`); a token is taken
+by one conditional delete that returns it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib.adapters import contracts_repo, events, ledger_repo, paging, profiles_repo, tasks_repo, workflow
+from chalicelib.adapters import (
+    audit_repo,
+    contracts_repo,
+    ledger_repo,
+    paging,
+    payments_repo,
+    profiles_repo,
+    tasks_repo,
+    tokens_repo,
+    workflow,
+)
 from chalicelib.adapters import files as file_store
 from chalicelib.adapters.gateways import gateway
-from chalicelib.adapters.table import ContractItem, MilestoneItem, ProfileItem, TokenItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import Writes, unit_of_work
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
 from chalicelib.domain.contracts import CONTRACT, ContractStatus, status_after_milestone_move
@@ -28,28 +39,23 @@ from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
 from chalicelib.services import uploads
-from chalicelib.services.contracts import audit, load
+from chalicelib.services.contracts import load
 from chalicelib.services.identity import Actor
 from chalicelib.settings import get_settings
-
-if TYPE_CHECKING:
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.adapters.payment_models import PaymentItem
 
 log = logging.getLogger(__name__)
 SYSTEM = "system:review-window"
 
-# Something else to write in a command's transaction; gets the posting id (None without a posting).
-Write = Callable[["TransactWrite", str | None], None]
+# Something else to write in a command's unit of work; gets the posting id (None without a posting).
+Write = Callable[[Writes, str | None], None]
 
 
 @dataclass
 class Change:
     """Everything one command writes, committed together."""
 
-    contract: ContractItem
-    milestone: MilestoneItem
+    contract: contracts_repo.Contract
+    milestone: contracts_repo.Milestone
     actor: str
     action: str
     steps: list[tuple[MilestoneStatus, MilestoneStatus]]
@@ -63,7 +69,7 @@ class Change:
 class Funding:
     """What `fund` did: the milestone, and the card payment still to complete (Stripe) if there is one."""
 
-    milestone: MilestoneItem
+    milestone: contracts_repo.Milestone
     payment: dict[str, Any] | None = None
 
     @property
@@ -71,18 +77,18 @@ class Funding:
         return self.milestone.status == MilestoneStatus.PENDING.value and self.payment is not None
 
 
-def _find(milestones: list[MilestoneItem], milestone_id: str) -> MilestoneItem:
+def _find(milestones: list[contracts_repo.Milestone], milestone_id: str) -> contracts_repo.Milestone:
     for milestone in milestones:
         if milestone.id == milestone_id:
             return milestone
     raise NotFound("no such milestone")
 
 
-def _money(milestone: MilestoneItem) -> Money:
+def _money(milestone: contracts_repo.Milestone) -> Money:
     return Money(int(milestone.amount), milestone.currency)
 
 
-def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneItem:
+def _commit(change: Change, all_milestones: list[contracts_repo.Milestone]) -> contracts_repo.Milestone:
     at = iso()
     contract, milestone = change.contract, change.milestone
     before = milestone.status
@@ -90,20 +96,10 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
         milestone.status = change.steps[-1][1].value
     milestone.updated_at = at
     contract.updated_at = at
+    subject = f"milestone {milestone.id}"
     audits = [
-        audit(contract.id, change.actor, change.action, f"milestone {milestone.id}", at, from_status=a, to_status=b)
-        for a, b in change.steps
-    ] or [
-        audit(
-            contract.id,
-            change.actor,
-            change.action,
-            f"milestone {milestone.id}",
-            at,
-            from_status=before,
-            to_status=before,
-        )
-    ]
+        audit_repo.Line(change.actor, change.action, subject, at, from_status=a, to_status=b) for a, b in change.steps
+    ] or [audit_repo.Line(change.actor, change.action, subject, at, from_status=before, to_status=before)]
     task = None
     statuses = [milestone.status if m.id == milestone.id else m.status for m in all_milestones]
     contract_before = contract.status
@@ -112,7 +108,7 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
         contract.status = after.value
         contract.completed_at = at
         audits.append(
-            audit(contract.id, "system", "complete", "contract", at, from_status=contract_before, to_status=after.value)
+            audit_repo.Line("system", "complete", "contract", at, from_status=contract_before, to_status=after.value)
         )
         task = tasks_repo.get(contract.task_id)
         if task is not None and TASK.allows(TaskStatus(task.status), "complete"):
@@ -121,84 +117,60 @@ def _commit(change: Change, all_milestones: list[MilestoneItem]) -> MilestoneIte
             tasks_repo.index(task, at)
         else:
             task = None
-    evts = []
     recipients = [contract.customer_id, contract.provider_id]
-    if change.event_type:
-        data = {
-            "contractId": contract.id,
-            "milestoneId": milestone.id,
-            "status": milestone.status,
-            "actor": change.actor,
-            "recipients": recipients,
-            "category": contract.category,
-        }
-        evts.append(events.Event(change.event_type, data | (change.event_data or {})))
     completed = contract.status == ContractStatus.COMPLETED.value and contract.completed_at == at
-    provider = profiles_repo.get_by_id(contract.provider_id) if completed else None
-    if completed:
-        evts.append(events.Event("ContractCompleted", {"contractId": contract.id, "recipients": recipients}))
-    with transaction("the milestone changed meanwhile; reload and retry") as tx:
-        tx.save(milestone)
-        tx.save(contract)
-        if provider is not None:  # the provider card's completed work counts this contract, once with it
-            tx.update(provider, actions=[ProfileItem.completed_count.add(1)])
+    with unit_of_work("the milestone changed meanwhile; reload and retry") as uow:
+        contracts_repo.save_milestone(uow, milestone)
+        contracts_repo.save(uow, contract)
+        if completed:  # the provider card's completed work counts this contract, once with it (no read first)
+            profiles_repo.count_completed_by_sub(uow, contract.provider_sub)
         if task is not None:
-            tx.save(task)
-        for item in audits:
-            tx.save(item)
+            tasks_repo.save(uow, task)
+        for line in audits:
+            audit_repo.add_for_contract(uow, contract.id, line)
         posting_id = None
         if change.posting is not None:
-            posting_id = ledger_repo.add_posting(tx, change.posting, at, contract.id, milestone.id)
-            tx.save(
-                audit(
-                    contract.id,
-                    change.actor,
-                    f"money:{change.posting.kind}",
-                    f"milestone {milestone.id}",
-                    at,
-                    amounts=[
-                        {"account": leg.account, "amount": leg.amount, "currency": leg.currency}
-                        for leg in change.posting.legs
-                    ],
-                )
-            )
+            posting_id = ledger_repo.add_posting(uow, change.posting, at, contract.id, milestone.id)
+            legs = [
+                {"account": leg.account, "amount": leg.amount, "currency": leg.currency} for leg in change.posting.legs
+            ]
+            money_line = audit_repo.Line(change.actor, f"money:{change.posting.kind}", subject, at, amounts=legs)
+            audit_repo.add_for_contract(uow, contract.id, money_line)
         for write in change.writes:
-            write(tx, posting_id)
-        for event in evts:
-            events.stage(tx, event, at)
-    events.publish(evts)
+            write(uow, posting_id)
+        if change.event_type:
+            data = {
+                "contractId": contract.id,
+                "milestoneId": milestone.id,
+                "status": milestone.status,
+                "actor": change.actor,
+                "recipients": recipients,
+                "category": contract.category,
+            }
+            uow.emit(change.event_type, data | (change.event_data or {}), at)
+        if completed:
+            uow.emit("ContractCompleted", {"contractId": contract.id, "recipients": recipients}, at)
     return milestone
 
 
 def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -> None:
-    """After a commit: if the workflow parked a token for this wait, take it (once) and hand it the outcome."""
-    parked = parked_token(contract_id, milestone_id)
-    if parked is None or parked.wait != wait:
-        return  # the token is not here yet: `park_token` answers when it arrives
-    if _take(parked):
-        workflow.succeed(parked.task_token, {"outcome": outcome})
+    """After a commit: if the workflow parked a token for this wait, take it (once) and hand it the outcome.
+
+    One conditional delete that returns the token: whoever deletes it is the only one to use it. Not
+    parked yet: `park_token` answers when it arrives (the milestone has moved past the wait by then).
+    """
+    taken = tokens_repo.take(contract_id, milestone_id, wait)
+    if taken is None:
+        log.info("no %s token parked for milestone %s (not yet, or already taken)", wait, milestone_id)
+        return
+    workflow.succeed(taken.task_token, {"outcome": outcome})
 
 
-def parked_token(contract_id: str, milestone_id: str) -> TokenItem | None:
-    try:
-        return TokenItem.get(contracts_repo.key(contract_id), f"TOKEN#{milestone_id}", consistent_read=True)
-    except TokenItem.DoesNotExist:
-        return None
+def parked_token(contract_id: str, milestone_id: str) -> tokens_repo.Token | None:
+    return tokens_repo.parked(contract_id, milestone_id)
 
 
-def _take(parked: TokenItem) -> bool:
-    """Delete the token if it is still this one: whoever deletes it is the only one to use it."""
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        parked.delete(condition=TokenItem.task_token == parked.task_token)
-    except DeleteError:
-        log.info("token %s already taken", parked.sk)
-        return False
-    return True
-
-
-def _reload(contract_id: str, milestone_id: str) -> MilestoneItem | None:
+def _reload(contract_id: str, milestone_id: str) -> contracts_repo.Milestone | None:
     for milestone in contracts_repo.milestones(contract_id):
         if milestone.id == milestone_id:
             return milestone
@@ -222,33 +194,54 @@ def fund_milestone(actor: Actor, contract_id: str, milestone_id: str, source: st
         return _fund_by_card(contract, milestones, milestone, money, str(actor.profile_id))
     if source != "wallet":
         raise ValidationFailed("source must be wallet or card", [{"field": "source", "message": "wallet|card"}])
-    available = ledger_repo.balance(ledger.wallet(contract.customer_id), money.currency)
-    if available < money.amount:
-        raise BusinessRuleViolated(
-            f"your wallet holds {available} {money.currency} minor units; the milestone needs {money.amount}",
-            [{"field": "source", "message": "insufficient funds"}],
-        )
     milestone.funding_source = source
     contract.funded_total = int(contract.funded_total) + money.amount
-    result = _commit(
-        Change(
-            contract,
-            milestone,
-            str(actor.profile_id),
-            "fund",
-            steps,
-            ledger.fund_from_wallet(contract.customer_id, contract.id, money),
-            "MilestoneFunded",
-            {"amount": money.to_json(), "source": source},
-        ),
-        milestones,
-    )
+    try:
+        result = _commit(
+            Change(
+                contract,
+                milestone,
+                str(actor.profile_id),
+                "fund",
+                steps,
+                ledger.fund_from_wallet(contract.customer_id, contract.id, money),
+                "MilestoneFunded",
+                {"amount": money.to_json(), "source": source},
+            ),
+            milestones,
+        )
+    except Conflict as lost:
+        raise _wallet_refusal(contract, milestone, money, lost) from None
     workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
     return Funding(result)
 
 
+def _wallet_refusal(
+    contract: contracts_repo.Contract, milestone: contracts_repo.Milestone, money: Money, lost: Conflict
+) -> Conflict | BusinessRuleViolated:
+    """Why a wallet funding's commit failed, read only then: the debit is conditional on the balance, so
+    nothing is read before the commit. The contract or milestone moved meanwhile: a lost race (`lost`,
+    409), as before; otherwise a wallet that does not cover the milestone (422, with what it holds).
+    """
+    now = contracts_repo.partition(contract.id)
+    stored = next((m for m in now.milestones if m.id == milestone.id), None) if now is not None else None
+    if now is None or stored is None or (now.contract.version, stored.version) != (contract.version, milestone.version):
+        return lost
+    available = ledger_repo.balance(ledger.wallet(contract.customer_id), money.currency)
+    if available >= money.amount:
+        return lost
+    return BusinessRuleViolated(
+        f"your wallet holds {available} {money.currency} minor units; the milestone needs {money.amount}",
+        [{"field": "source", "message": "insufficient funds"}],
+    )
+
+
 def _fund_by_card(
-    contract: ContractItem, milestones: list[MilestoneItem], milestone: MilestoneItem, money: Money, actor: str
+    contract: contracts_repo.Contract,
+    milestones: list[contracts_repo.Milestone],
+    milestone: contracts_repo.Milestone,
+    money: Money,
+    actor: str,
 ) -> Funding:
     """A gateway that settles at once (sandbox) funds now; Stripe gets a PaymentIntent and funds on its webhook."""
     from chalicelib.services import payments
@@ -273,12 +266,12 @@ def _fund_by_card(
 
 
 def commit_card_payment(
-    payment: PaymentItem,
+    payment: payments_repo.Payment,
     received: Money,
     actor: str,
     writes: list[Write],
-    loaded: tuple[ContractItem, list[MilestoneItem]] | None = None,
-) -> MilestoneItem | None:
+    loaded: tuple[contracts_repo.Contract, list[contracts_repo.Milestone]] | None = None,
+) -> contracts_repo.Milestone | None:
     """A card payment for a milestone succeeded: the escrow takes it and the milestone is `funded`, once.
 
     The one commit path for card funding: the sandbox calls it at once, the Stripe webhook when
@@ -317,13 +310,16 @@ def commit_card_payment(
     return result
 
 
-def _load_for_payment(payment: PaymentItem) -> tuple[ContractItem | None, list[MilestoneItem]]:
-    if not payment.contract_id:
-        return None, []
-    return contracts_repo.get(payment.contract_id), contracts_repo.milestones(payment.contract_id)
+def _load_for_payment(
+    payment: payments_repo.Payment,
+) -> tuple[contracts_repo.Contract | None, list[contracts_repo.Milestone]]:
+    found = contracts_repo.partition(payment.contract_id) if payment.contract_id else None
+    return (found.contract, found.milestones) if found is not None else (None, [])
 
 
-def freeze_for_card_dispute(payment: PaymentItem, info: dict[str, Any], actor: str, writes: list[Write]) -> str:
+def freeze_for_card_dispute(
+    payment: payments_repo.Payment, info: dict[str, Any], actor: str, writes: list[Write]
+) -> str:
     """`charge.dispute.created` on a milestone's card payment: freeze its escrow and open a dispute for admins.
 
     Under review, the milestone is disputed at once (the admin splits it as any dispute). Funded or
@@ -362,8 +358,7 @@ def freeze_for_card_dispute(payment: PaymentItem, info: dict[str, Any], actor: s
         return f"not frozen: milestone {status.value}"
     milestone.dispute = dispute
     if status != MilestoneStatus.DISPUTED:
-        milestone.gsi1pk = "DISPUTES#open"
-        milestone.gsi1sk = f"{at}#{milestone.id}"
+        contracts_repo.list_dispute(milestone, at)
     milestone.review_deadline = None if status == MilestoneStatus.UNDER_REVIEW else milestone.review_deadline
     _commit(Change(contract, milestone, actor, "card_dispute", steps, None, event_type, data, writes), milestones)
     if steps:
@@ -371,11 +366,13 @@ def freeze_for_card_dispute(payment: PaymentItem, info: dict[str, Any], actor: s
     return outcome
 
 
-def _frozen(milestone: MilestoneItem) -> bool:
+def _frozen(milestone: contracts_repo.Milestone) -> bool:
     return bool(milestone.dispute and milestone.dispute.get("frozen"))
 
 
-def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[str], note: str | None) -> MilestoneItem:
+def submit(
+    actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[str], note: str | None
+) -> contracts_repo.Milestone:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role != "provider":
@@ -422,13 +419,13 @@ def submit(actor: Actor, contract_id: str, milestone_id: str, upload_ids: list[s
     return result
 
 
-def _release_posting(contract: ContractItem, milestone: MilestoneItem) -> ledger.Posting:
+def _release_posting(contract: contracts_repo.Contract, milestone: contracts_repo.Milestone) -> ledger.Posting:
     money = _money(milestone)
     contract.released_total = int(contract.released_total) + money.amount
     return ledger.release(contract.id, contract.provider_id, money, int(contract.commission_bps))
 
 
-def accept(actor: Actor, contract_id: str, milestone_id: str) -> MilestoneItem:
+def accept(actor: Actor, contract_id: str, milestone_id: str) -> contracts_repo.Milestone:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role != "customer":
@@ -460,12 +457,14 @@ def _release_data(posting: ledger.Posting) -> dict[str, Any]:
     return {"amount": {"amount": released, "currency": currency}, "commission": {"amount": fee, "currency": currency}}
 
 
-def auto_accept(contract_id: str, milestone_id: str) -> MilestoneItem | None:
+def auto_accept(contract_id: str, milestone_id: str) -> contracts_repo.Milestone | None:
     """The review window ran out: the workflow asks for release without the customer."""
-    contract = contracts_repo.get(contract_id)
-    milestones = contracts_repo.milestones(contract_id)
+    found = contracts_repo.partition(contract_id)
+    if found is None:
+        return None
+    contract, milestones = found.contract, found.milestones
     milestone = next((m for m in milestones if m.id == milestone_id), None)
-    if contract is None or milestone is None or milestone.status != MilestoneStatus.UNDER_REVIEW.value:
+    if milestone is None or milestone.status != MilestoneStatus.UNDER_REVIEW.value:
         return None  # decided meanwhile
     steps = path(MilestoneStatus(milestone.status), "auto_accept", "release")
     posting = _release_posting(contract, milestone)
@@ -487,7 +486,7 @@ def auto_accept(contract_id: str, milestone_id: str) -> MilestoneItem | None:
         return None  # the customer decided in the same instant; their decision stands
 
 
-def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> MilestoneItem:
+def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> contracts_repo.Milestone:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role != "customer":
@@ -513,7 +512,7 @@ def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: 
     return result
 
 
-def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> MilestoneItem:
+def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> contracts_repo.Milestone:
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role not in ("customer", "provider"):
@@ -522,8 +521,7 @@ def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> M
     steps = path(MilestoneStatus(milestone.status), "dispute")
     at = iso()
     milestone.dispute = {"openedBy": role, "byId": actor.profile_id, "reason": reason, "at": at}
-    milestone.gsi1pk = "DISPUTES#open"
-    milestone.gsi1sk = f"{at}#{milestone.id}"
+    contracts_repo.list_dispute(milestone, at)
     milestone.review_deadline = None
     result = _commit(
         Change(
@@ -550,12 +548,12 @@ def open_disputes(actor: Actor, limit: int, cursor: str | None) -> paging.Page[A
 
 def resolve(
     actor: Actor, contract_id: str, milestone_id: str, release: Money, refund: Money, note: str | None
-) -> MilestoneItem:
+) -> contracts_repo.Milestone:
     actor.require_admin()
-    contract = contracts_repo.get(contract_id)
-    if contract is None:
+    found = contracts_repo.partition(contract_id)
+    if found is None:
         raise NotFound("no such contract")
-    milestones = contracts_repo.milestones(contract_id)
+    contract, milestones = found.contract, found.milestones
     milestone = _find(milestones, milestone_id)
     steps = path(MilestoneStatus(milestone.status), "resolve")
     escrowed = _money(milestone)
@@ -584,8 +582,7 @@ def resolve(
         "by": actor.sub,
         "at": iso(),
     }
-    milestone.gsi1pk = None
-    milestone.gsi1sk = None
+    contracts_repo.unlist_dispute(milestone)
     result = _commit(
         Change(
             contract,
@@ -633,20 +630,11 @@ def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> st
             return "unknown milestone"
         status = MilestoneStatus(milestone.status)
         if status in WAITS.get(wait, frozenset()):
-            item = TokenItem(
-                pk=contracts_repo.key(contract_id),
-                sk=f"TOKEN#{milestone_id}",
-                type="Token",
-                wait=wait,
-                task_token=token,
-                at=iso(),
-            )
+            at = iso()
             try:
-                with transaction() as tx:
-                    tx.condition_check(
-                        MilestoneItem, milestone.pk, milestone.sk, condition=MilestoneItem.status == status.value
-                    )
-                    tx.save(item)
+                with unit_of_work() as uow:
+                    contracts_repo.require_milestone_status(uow, milestone, status.value)
+                    tokens_repo.park(uow, contract_id, milestone_id, wait, token, at)
                 return "parked"
             except Conflict:
                 continue  # the milestone moved while we wrote: look again

@@ -1,4 +1,4 @@
-"""Platform figures: count domain events into daily items once each, and read a date range back."""
+"""Platform figures: count domain events once each into sharded daily counters, and read a date range back."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters import contracts_repo, metrics_models
+from chalicelib.adapters import contracts_repo, metrics_repo
 from chalicelib.domain import metrics
 from chalicelib.domain.clock import now
 from chalicelib.domain.errors import ValidationFailed
@@ -26,7 +26,7 @@ def count(detail_type: str, detail: dict[str, Any]) -> bool:
     if effect is None or effect.empty:
         return False
     event_id = str(detail["eventId"])
-    if not metrics_models.record(event_id, detail_type, effect):
+    if not metrics_repo.record(event_id, detail_type, effect):
         log.info("event %s (%s) was counted before", event_id, detail_type)
         return False
     return True
@@ -47,6 +47,6 @@ def figures(actor: Actor, start: str | None, end: str | None, currency: str | No
     if unit not in CURRENCIES:
         raise ValidationFailed(f"unknown currency {unit}", [{"field": "currency", "message": "unsupported"}])
     first, last = metrics.date_range(start, end, now().date())
-    stored = metrics_models.days(first.isoformat(), last.isoformat(), unit)
+    stored = metrics_repo.days(first.isoformat(), last.isoformat(), unit)
     series = [stored.get(day) or metrics.DayFigures(day) for day in metrics.days_between(first, last)]
     return Figures(first.isoformat(), last.isoformat(), unit, series, metrics.combine(series, "total"))

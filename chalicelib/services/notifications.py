@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
-from chalicelib.adapters import paging
-from chalicelib.adapters.table import NotificationItem
-from chalicelib.adapters.transactions import error_code
+from chalicelib.adapters import notifications_repo, paging
 from chalicelib.services.identity import Actor
 
 TITLES = {
@@ -36,32 +32,18 @@ def deliver(detail_type: str, detail: dict[str, Any]) -> int:
     """One inbox item per recipient, keyed by the event id: a replayed event writes nothing new."""
     written = 0
     for recipient in detail.get("recipients", []):
-        item = NotificationItem(
-            pk=f"INBOX#{recipient}",
-            sk=str(detail["eventId"]),
-            type="Notification",
-            event_type=detail_type,
-            title=TITLES.get(detail_type, detail_type),
-            data={k: v for k, v in detail.items() if k != "recipients"},
-            at=str(detail.get("at", "")),
-        )
-        try:
-            item.save(condition=NotificationItem.pk.does_not_exist())
+        if notifications_repo.add(
+            recipient,
+            str(detail["eventId"]),
+            detail_type,
+            TITLES.get(detail_type, detail_type),
+            {k: v for k, v in detail.items() if k != "recipients"},
+            str(detail.get("at", "")),
+        ):
             written += 1
-        except PutError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
     return written
 
 
 def inbox(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
     profile = actor.require_profile()
-    partition = f"INBOX#{profile.id}"
-    return paging.collect(
-        lambda start: NotificationItem.query(
-            partition, scan_index_forward=False, last_evaluated_key=start, page_size=limit
-        ),
-        limit,
-        cursor,
-        ("pk", partition),
-    )
+    return notifications_repo.inbox(profile.id, limit, cursor)

@@ -9,42 +9,33 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters import payments_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.payment_models import (
-    ClearingRefItem,
-    PaymentItem,
-)
 from chalicelib.adapters.payment_port import Charge, PaymentGateway
-from chalicelib.adapters.transactions import error_code
+from chalicelib.adapters.unit_of_work import Writes
 from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.money import Money
 from chalicelib.domain.withdrawals import CARD_PAYMENT, OPEN_PAYMENTS, PaymentStatus
 
 if TYPE_CHECKING:
-    from pynamodb.transactions import TransactWrite
-
-    from chalicelib.adapters.table import ContractItem, MilestoneItem
+    from chalicelib.adapters.contracts_repo import Contract, Milestone
     from chalicelib.services.identity import Actor
 
 log = logging.getLogger(__name__)
-Write = Callable[["TransactWrite", str | None], None]
+# Something else to write in a commit; gets the posting id (None without a posting).
+Write = Callable[[Writes, str | None], None]
 ATTEMPTS = 5
 
 
 # --- payment items -------------------------------------------------------------------------
 
 
-def payment_key(payment_id: str) -> str:
-    return f"PAYMENT#{payment_id}"
-
-
-def get_payment(payment_id: str) -> PaymentItem | None:
-    try:
-        return PaymentItem.get(payment_key(payment_id), "PAYMENT", consistent_read=True)
-    except PaymentItem.DoesNotExist:
-        return None
+def get_payment(payment_id: str) -> payments_repo.Payment | None:
+    return payments_repo.get(payment_id)
 
 
 def new_payment(
@@ -52,50 +43,38 @@ def new_payment(
     purpose: str,
     profile_id: str,
     money: Money,
-    contract: ContractItem | None = None,
-    milestone: MilestoneItem | None = None,
+    contract: Contract | None = None,
+    milestone: Milestone | None = None,
     reference: str | None = None,
-) -> PaymentItem:
+) -> payments_repo.Payment:
     at = iso()
     reference = reference or (f"milestone:{milestone.id}" if milestone is not None else f"deposit:{charge.id}")
-    return PaymentItem(
-        pk=payment_key(charge.id),
-        sk="PAYMENT",
-        type="Payment",
-        gsi1pk=f"PAYREF#{reference}",
-        gsi1sk=f"{at}#{charge.id}",
-        id=charge.id,
-        gateway=charge.gateway,
-        purpose=purpose,
-        reference=reference,
-        profile_id=profile_id,
+    return payments_repo.new(
+        charge,
+        purpose,
+        profile_id,
+        money,
+        reference,
+        at,
         contract_id=contract.id if contract is not None else None,
         milestone_id=milestone.id if milestone is not None else None,
-        amount=money.amount,
-        currency=money.currency,
-        status=PaymentStatus.REQUIRES_PAYMENT.value,
-        charge_id=charge.charge_id,
-        refunds=[],
-        created_at=at,
-        updated_at=at,
     )
 
 
-def settled(payment: PaymentItem, received: Money, booked_to: str) -> None:
+def settled(payment: payments_repo.Payment, received: Money, booked_to: str) -> None:
     """Mark the payment succeeded (in memory; `save_payment` writes it in the commit)."""
     payment.status = CARD_PAYMENT.next(PaymentStatus(payment.status), "succeed").value
     payment.received = received.amount
     payment.booked_to = booked_to
-    payment.gsi2pk = None
-    payment.gsi2sk = None
+    payments_repo.leave_pending(payment)
     payment.updated_at = iso()
 
 
-def save_payment(payment: PaymentItem) -> Write:
+def save_payment(payment: payments_repo.Payment) -> Write:
     """Write the payment in the commit; its version makes a concurrent second application fail the whole commit."""
 
-    def write(tx: TransactWrite, _posting: str | None) -> None:
-        tx.save(payment)
+    def write(uow: Writes, _posting: str | None) -> None:
+        payments_repo.save(uow, payment)
 
     return write
 
@@ -103,29 +82,19 @@ def save_payment(payment: PaymentItem) -> Write:
 def clearing_ref(gateway_name: str, key: str, kind: str) -> Write:
     """Remember which gateway object a clearing posting mirrors (for `make reconcile`)."""
 
-    def write(tx: TransactWrite, posting_id: str | None) -> None:
+    def write(uow: Writes, posting_id: str | None) -> None:
         if posting_id is None:
             return
-        tx.save(
-            ClearingRefItem(
-                pk=f"CLEARINGREF#{posting_id}",
-                sk="REF",
-                type="ClearingRef",
-                gateway=gateway_name,
-                key=key,
-                kind=kind,
-                at=iso(),
-            )
-        )
+        payments_repo.add_clearing_ref(uow, posting_id, gateway_name, key, kind, iso())
 
     return write
 
 
-def payments_for(reference: str) -> list[PaymentItem]:
-    return list(PaymentItem.gsi1.query(f"PAYREF#{reference}", scan_index_forward=True))
+def payments_for(reference: str) -> list[payments_repo.Payment]:
+    return payments_repo.for_reference(reference)
 
 
-def payment_view(payment: PaymentItem, client_secret: str | None = None) -> dict[str, Any]:
+def payment_view(payment: payments_repo.Payment, client_secret: str | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": payment.id,
         "gateway": payment.gateway,
@@ -157,7 +126,7 @@ def payment_view(payment: PaymentItem, client_secret: str | None = None) -> dict
     return view
 
 
-def milestone_metadata(contract: ContractItem, milestone: MilestoneItem) -> dict[str, str]:
+def milestone_metadata(contract: Contract, milestone: Milestone) -> dict[str, str]:
     return {
         "purpose": "milestone",
         "contractId": contract.id,
@@ -167,7 +136,7 @@ def milestone_metadata(contract: ContractItem, milestone: MilestoneItem) -> dict
 
 
 def open_milestone_payment(
-    port: PaymentGateway, contract: ContractItem, milestone: MilestoneItem, money: Money
+    port: PaymentGateway, contract: Contract, milestone: Milestone, money: Money
 ) -> dict[str, Any]:
     """The card payment the customer completes for a milestone: the open one again, or a new PaymentIntent.
 
@@ -204,26 +173,20 @@ def open_deposit(port: PaymentGateway, profile_id: str, money: Money) -> dict[st
     return payment_view(payment, charge.client_secret)
 
 
-def _keep(payment: PaymentItem) -> None:
-    from pynamodb.exceptions import PutError
-
-    try:
-        payment.save()  # new: conditional on no version yet
-    except PutError as exc:
-        if error_code(exc) != "ConditionalCheckFailedException":
-            raise
-        # the same PaymentIntent (same idempotency key) was recorded by a concurrent call
+def _keep(payment: payments_repo.Payment) -> None:
+    with suppress(Conflict):  # the same PaymentIntent (same idempotency key) was recorded by a concurrent call
+        payments_repo.add(payment)
 
 
 def pending_payments(profile_id: str) -> dict[str, int]:
     """Card payments that are processing (not yet captured), per currency: part of the wallet's `pending`."""
     totals: dict[str, int] = defaultdict(int)
-    for payment in PaymentItem.gsi2.query(f"PENDINGPAY#{profile_id}"):
+    for payment in payments_repo.pending_for(profile_id):
         totals[payment.currency] += int(payment.amount)
     return dict(totals)
 
 
-def payment_for(actor: Actor, payment_id: str) -> PaymentItem:
+def payment_for(actor: Actor, payment_id: str) -> payments_repo.Payment:
     """GET /payments/{id}: the payer and admins; to anyone else it does not exist (404)."""
     from chalicelib.domain.errors import NotFound
 

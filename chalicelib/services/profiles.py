@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters import events, profiles_repo, uploads_repo
+from chalicelib.adapters import profiles_repo, uploads_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import ProfileItem
-from chalicelib.adapters.transactions import conditional, transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import VERIFICATION, NewProfile, Role, Verification, VerificationRequest
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
@@ -14,18 +13,13 @@ from chalicelib.services import uploads, users
 from chalicelib.services.identity import Actor
 
 
-def create_profile(actor: Actor, new: NewProfile) -> ProfileItem:
+def create_profile(actor: Actor, new: NewProfile) -> profiles_repo.Profile:
     if actor.profile is not None:
         raise Conflict("you already have a profile")
     profile_id = new_id()
     moment = iso()
-    profile = ProfileItem(
-        pk=profiles_repo.key(actor.sub),
-        sk="PROFILE",
-        type="Profile",
-        gsi1pk=f"PROFILE#{profile_id}",
-        gsi1sk="PROFILE",
-        id=profile_id,
+    profile = profiles_repo.new(
+        profile_id=profile_id,
         sub=actor.sub,
         email=actor.claims.email,
         role=new.role.value,
@@ -39,26 +33,25 @@ def create_profile(actor: Actor, new: NewProfile) -> ProfileItem:
         verification=Verification.UNVERIFIED.value,
         created_at=moment,
     )
-    signed_up = events.Event(
-        "UserSignedUp", {"profileId": profile_id, "role": profile.role, "kind": profile.kind, "recipients": []}
-    )
-    with transaction("you already have a profile") as tx:
-        tx.save(profile, condition=ProfileItem.pk.does_not_exist())
-        for entry in users.index_items(profile):  # admins find the user by email or name prefix
-            tx.save(entry)
-        events.stage(tx, signed_up, moment)
-    events.publish([signed_up])
+    with unit_of_work("you already have a profile") as uow:
+        profiles_repo.add(uow, profile)
+        users.index(uow, profile)  # admins find the user by email or name prefix
+        uow.emit(
+            "UserSignedUp",
+            {"profileId": profile_id, "role": profile.role, "kind": profile.kind, "recipients": []},
+            moment,
+        )
     return profile
 
 
-def provider_card(profile_id: str) -> ProfileItem:
+def provider_card(profile_id: str) -> profiles_repo.Profile:
     profile = profiles_repo.get_by_id(profile_id)
     if profile is None or profile.role != Role.PROVIDER.value or profile.verification != Verification.VERIFIED.value:
         raise NotFound("no such provider")
     return profile
 
 
-def submit_verification(actor: Actor, request: VerificationRequest) -> ProfileItem:
+def submit_verification(actor: Actor, request: VerificationRequest) -> profiles_repo.Profile:
     actor.require_writable()
     profile = actor.require_profile()
     state = VERIFICATION.next(Verification(profile.verification), "submit")
@@ -70,14 +63,12 @@ def submit_verification(actor: Actor, request: VerificationRequest) -> ProfileIt
     profile.documents = list(request.documents)
     profile.submitted_at = moment
     profile.verification_note = None
-    profile.gsi2pk = profiles_repo.PENDING_QUEUE
-    profile.gsi2sk = f"{moment}#{profile.id}"
-    with conditional("your profile changed meanwhile; retry"):
-        profile.save()
+    profiles_repo.enter_verification_queue(profile, moment)
+    profiles_repo.put(profile, "your profile changed meanwhile; retry")
     return profile
 
 
-def decide_verification(actor: Actor, profile_id: str, action: str, reason: str | None) -> ProfileItem:
+def decide_verification(actor: Actor, profile_id: str, action: str, reason: str | None) -> profiles_repo.Profile:
     actor.require_admin()
     if action == "reject" and not reason:
         raise ValidationFailed("say why the verification is rejected", [{"field": "reason", "message": "required"}])
@@ -86,14 +77,12 @@ def decide_verification(actor: Actor, profile_id: str, action: str, reason: str 
         raise NotFound("no such user")
     profile.verification = VERIFICATION.next(Verification(profile.verification), action).value
     profile.verification_note = reason
-    profile.gsi2pk = None
-    profile.gsi2sk = None
-    with conditional("the verification was decided meanwhile"):
-        profile.save()
+    profiles_repo.leave_verification_queue(profile)
+    profiles_repo.put(profile, "the verification was decided meanwhile")
     return profile
 
 
-def pending_documents(profiles: list[ProfileItem]) -> dict[str, list[dict[str, str]]]:
+def pending_documents(profiles: list[profiles_repo.Profile]) -> dict[str, list[dict[str, str]]]:
     """Short-lived links to the documents an admin checks, per profile id: one BatchGetItem for the whole page."""
     found = uploads_repo.batch(i for profile in profiles for i in profile.documents or [])
     return {

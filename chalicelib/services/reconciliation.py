@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
-from chalicelib.adapters import ledger_repo
+from chalicelib.adapters import ledger_repo, payments_repo, webhook_events_repo
 from chalicelib.adapters.gateways import gateway
-from chalicelib.adapters.payment_models import (
-    ClearingRefItem,
-)
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso
-
-if TYPE_CHECKING:
-    pass
-
 from chalicelib.services.stripe_events import held_events
 
 # --- reconciliation ---------------------------------------------------------------------------
@@ -42,21 +35,10 @@ class Report:
 
 def reconcile(start: datetime, end: datetime, gateway_name: str | None = None) -> Report:
     """Compare `clearing:<gateway>` entries of [start, end) with the gateway's balance transactions of that period."""
-    from ulid import ULID
-
-    from chalicelib.adapters.table import EntryItem
-
     port = gateway(gateway_name)
-    account = ledger_repo.key(ledger.clearing(port.name))
-    margin = timedelta(seconds=1)  # an entry's ULID and its `at` are taken a moment apart
-    low = f"ENTRY#{str(ULID.from_datetime(start - margin))[:10]}"
-    high = f"ENTRY#{str(ULID.from_datetime(end + margin))[:10]}"
-    entries = [
-        e
-        for e in EntryItem.query(account, EntryItem.sk.between(low, high), consistent_read=True)
-        if iso(start) <= e.at < iso(end)
-    ]
-    refs = _refs({e.posting_id for e in entries})
+    around = ledger_repo.entries_around(ledger.clearing(port.name), start, end)
+    entries = [e for e in around if iso(start) <= e.at < iso(end)]
+    refs = payments_repo.clearing_keys({e.posting_id for e in entries})
     ours: dict[tuple[str, str], int] = defaultdict(int)
     for entry in entries:
         key = refs.get(entry.posting_id, f"posting:{entry.posting_id}")
@@ -72,7 +54,12 @@ def reconcile(start: datetime, end: datetime, gateway_name: str | None = None) -
         else:
             theirs[(line.key, line.currency)] += line.amount
     held = [
-        {"paymentId": h.pk.removeprefix("HELD#"), "eventId": h.sk, "type": h.event_type, "at": h.at}
+        {
+            "paymentId": webhook_events_repo.held_payment_id(h),
+            "eventId": webhook_events_repo.held_event_id(h),
+            "type": h.event_type,
+            "at": h.at,
+        }
         for h in held_events()
     ]
     return Report(
@@ -86,11 +73,3 @@ def reconcile(start: datetime, end: datetime, gateway_name: str | None = None) -
         fees,
         held,
     )
-
-
-def _refs(posting_ids: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    keys = [(f"CLEARINGREF#{pid}", "REF") for pid in posting_ids]
-    for item in ClearingRefItem.batch_get(keys):
-        found[item.pk.removeprefix("CLEARINGREF#")] = item.key
-    return found

@@ -12,12 +12,11 @@ import random
 import time
 from typing import Any
 
-from chalicelib.adapters import events, ledger_repo
+from chalicelib.adapters import ledger_repo, payments_repo
 from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.payment_models import PaymentItem
 from chalicelib.adapters.payment_port import PaymentRefused
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain import ledger
 from chalicelib.domain import refunds as rules
 from chalicelib.domain.clock import iso
@@ -38,19 +37,19 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, min(0.4, 0.02 * 2**attempt)))
 
 
-def requests_of(payment: PaymentItem) -> list[RefundEntry]:
+def requests_of(payment: payments_repo.Payment) -> list[RefundEntry]:
     return [RefundEntry.of(r) for r in (payment.refunds or []) if r.get("kind") == REQUEST]
 
 
-def in_flight(payment: PaymentItem) -> int:
+def in_flight(payment: payments_repo.Payment) -> int:
     return sum(r.amount for r in requests_of(payment) if r.status in rules.IN_FLIGHT)
 
 
-def _find(payment: PaymentItem, refund_id: str) -> RefundEntry | None:
+def _find(payment: payments_repo.Payment, refund_id: str) -> RefundEntry | None:
     return next((r for r in requests_of(payment) if r.id == refund_id), None)
 
 
-def _replace(payment: PaymentItem, entry: RefundEntry) -> None:
+def _replace(payment: payments_repo.Payment, entry: RefundEntry) -> None:
     payment.refunds = [
         entry.as_dict() | {"kind": REQUEST} if r.get("kind") == REQUEST and r.get("id") == entry.id else r
         for r in (payment.refunds or [])
@@ -60,7 +59,7 @@ def _replace(payment: PaymentItem, entry: RefundEntry) -> None:
 # --- asked for through the API ----------------------------------------------------------------------
 
 
-def request(actor: Actor, payment_id: str, money: Money, request_key: str | None) -> PaymentItem:
+def request(actor: Actor, payment_id: str, money: Money, request_key: str | None) -> payments_repo.Payment:
     """The payer (or an admin) sends `money` back to the card, out of the wallet; never more than it holds."""
     actor.require_writable()
     refund_id = rules.refund_id(payment_id, request_key, new_id())
@@ -88,7 +87,7 @@ def request(actor: Actor, payment_id: str, money: Money, request_key: str | None
     return get_payment(payment.id) or payment  # pending at the gateway: `refund.updated` settles it
 
 
-def _reserve(actor: Actor, payment_id: str, money: Money, refund_id: str) -> tuple[PaymentItem, RefundEntry]:
+def _reserve(actor: Actor, payment_id: str, money: Money, refund_id: str) -> tuple[payments_repo.Payment, RefundEntry]:
     """Add the request to the payment and move its money wallet → refunds:, in one transaction."""
     for attempt in range(ATTEMPTS):
         payment = get_payment(payment_id)
@@ -112,10 +111,10 @@ def _reserve(actor: Actor, payment_id: str, money: Money, refund_id: str) -> tup
         payment.refunds = [*(payment.refunds or []), entry.as_dict() | {"kind": REQUEST}]
         payment.updated_at = at
         try:
-            with transaction("the wallet or the payment changed meanwhile") as tx:
-                tx.save(payment)  # under its version: one refund request at a time per payment
+            with unit_of_work("the wallet or the payment changed meanwhile") as uow:
+                payments_repo.save(uow, payment)  # under its version: one refund request at a time per payment
                 posting = ledger.refund_reserved(payment.profile_id, money)
-                ledger_repo.add_posting(tx, posting, at, payment.contract_id, payment.milestone_id)
+                ledger_repo.add_posting(uow, posting, at, payment.contract_id, payment.milestone_id)
             return payment, entry
         except Conflict:
             _backoff(attempt)  # another refund, a funding or a withdrawal won; re-read and check again
@@ -127,7 +126,7 @@ def _reserve(actor: Actor, payment_id: str, money: Money, refund_id: str) -> tup
 
 def finish(
     payment_id: str, refund_id: str, action: str, gateway_id: str | None, by: str, writes: Write | None = None
-) -> PaymentItem:
+) -> payments_repo.Payment:
     """Apply `succeed`, `release` or `reverse` to one refund request, once: a second application finds it moved.
 
     With `writes` (a webhook's record) a lost race goes back to the webhook's own loop, which first looks
@@ -139,8 +138,8 @@ def finish(
             raise NotFound(f"no refund {refund_id} on payment {payment_id}")
         if not REFUND.allows(entry.status, action):
             if writes is not None:  # booked already by the request's own answer: the event is recorded, no effect
-                with transaction("this event was applied meanwhile") as tx:
-                    writes(tx, None)
+                with unit_of_work("this event was applied meanwhile") as uow:
+                    writes(uow, None)
             return payment  # booked already (the webhook and the request's own answer both try)
         try:
             return _apply(payment, entry, action, gateway_id, by, writes)
@@ -152,8 +151,13 @@ def finish(
 
 
 def _apply(
-    payment: PaymentItem, entry: RefundEntry, action: str, gateway_id: str | None, by: str, writes: Write | None
-) -> PaymentItem:
+    payment: payments_repo.Payment,
+    entry: RefundEntry,
+    action: str,
+    gateway_id: str | None,
+    by: str,
+    writes: Write | None,
+) -> payments_repo.Payment:
     at = iso()
     money = Money(entry.amount, payment.currency)
     moved = RefundEntry(
@@ -170,35 +174,36 @@ def _apply(
     if action == "succeed":
         payment.refunded = int(payment.refunded or 0) + entry.amount
         posting = ledger.refund_sent(payment.profile_id, money, payment.gateway)
-        event = events.Event("CardRefunded", data | {"unrecovered": {"amount": 0, "currency": payment.currency}})
+        event_type, event = "CardRefunded", data | {"unrecovered": {"amount": 0, "currency": payment.currency}}
     elif action == "release":
         posting = ledger.refund_released(payment.profile_id, money)
-        event = events.Event("CardRefundFailed", data | {"by": by})
+        event_type, event = "CardRefundFailed", data | {"by": by}
     else:  # reverse: reported paid, failed at the bank later
         payment.refunded = int(payment.refunded or 0) - entry.amount
         posting = ledger.card_refund_failed(payment.profile_id, money, payment.gateway)
-        event = events.Event("CardRefundFailed", data | {"by": by})
-    with transaction("the payment changed meanwhile") as tx:
-        tx.save(payment)
-        posting_id = ledger_repo.add_posting(tx, posting, at, payment.contract_id, payment.milestone_id)
+        event_type, event = "CardRefundFailed", data | {"by": by}
+    with unit_of_work("the payment changed meanwhile") as uow:
+        payments_repo.save(uow, payment)
+        posting_id = ledger_repo.add_posting(uow, posting, at, payment.contract_id, payment.milestone_id)
         if action != "release":
-            clearing_ref(payment.gateway, payment.id, posting.kind)(tx, posting_id)
+            clearing_ref(payment.gateway, payment.id, posting.kind)(uow, posting_id)
         if writes is not None:
-            writes(tx, posting_id)
-        events.stage(tx, event, at)
-    events.publish([event])
+            writes(uow, posting_id)
+        uow.emit(event_type, event, at)
     return payment
 
 
 # --- started by the gateway itself -------------------------------------------------------------------
 
 
-def gateway_refunded(payment: PaymentItem, cumulative: int) -> int:
+def gateway_refunded(payment: payments_repo.Payment, cumulative: int) -> int:
     """What of a charge's cumulative `amount_refunded` is new: neither booked nor one of our requests in flight."""
     return cumulative - int(payment.refunded or 0) - in_flight(payment)
 
 
-def book_gateway_refund(payment: PaymentItem, amount: int, detail: dict[str, Any], writes: Write | None) -> PaymentItem:
+def book_gateway_refund(
+    payment: payments_repo.Payment, amount: int, detail: dict[str, Any], writes: Write | None
+) -> payments_repo.Payment:
     """A refund we did not ask for: from the wallet as far as it holds it, the rest as a platform loss."""
     at = iso()
     currency = payment.currency
@@ -216,19 +221,18 @@ def book_gateway_refund(payment: PaymentItem, amount: int, detail: dict[str, Any
         "unrecovered": {"amount": uncovered, "currency": currency},
         "recipients": [payment.profile_id],
     }
-    evts = [events.Event("CardRefunded", data)]
+    evts = [("CardRefunded", data)]
     if uncovered:
-        evts.append(events.Event("RefundUnrecovered", data | {"recipients": []}))
+        evts.append(("RefundUnrecovered", data | {"recipients": []}))
     posting = ledger.card_refund(
         payment.profile_id, Money(covered, currency), Money(uncovered, currency), payment.gateway
     )
-    with transaction("the wallet or the payment changed meanwhile") as tx:
-        tx.save(payment)
-        posting_id = ledger_repo.add_posting(tx, posting, at, payment.contract_id, payment.milestone_id)
-        clearing_ref(payment.gateway, payment.id, "card_refund")(tx, posting_id)
+    with unit_of_work("the wallet or the payment changed meanwhile") as uow:
+        payments_repo.save(uow, payment)
+        posting_id = ledger_repo.add_posting(uow, posting, at, payment.contract_id, payment.milestone_id)
+        clearing_ref(payment.gateway, payment.id, "card_refund")(uow, posting_id)
         if writes is not None:
-            writes(tx, posting_id)
-        for event in evts:
-            events.stage(tx, event, at)
-    events.publish(evts)
+            writes(uow, posting_id)
+        for detail_type, detail in evts:
+            uow.emit(detail_type, detail, at)
     return payment

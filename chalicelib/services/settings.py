@@ -10,16 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import AuditItem, SettingsItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters import audit_repo, settings_repo
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.clock import iso
 from chalicelib.domain.commission import DEFAULT_BPS
 from chalicelib.domain.errors import Conflict
 from chalicelib.services.identity import Actor
 
-PARTITION = "SETTINGS"
-COMMISSION = "COMMISSION"
 HISTORY = 10  # audit lines GET /admin/settings shows, newest first
 
 
@@ -43,14 +40,7 @@ class Change:
     after: dict[str, Any]
 
 
-def _item() -> SettingsItem | None:
-    try:
-        return SettingsItem.get(PARTITION, COMMISSION, consistent_read=True)
-    except SettingsItem.DoesNotExist:
-        return None
-
-
-def _view(item: SettingsItem | None) -> Commission:
+def _view(item: settings_repo.Settings | None) -> Commission:
     if item is None:
         return Commission(DEFAULT_BPS)
     overrides = {k: int(v) for k, v in (item.overrides or {}).items()}
@@ -62,12 +52,12 @@ def _json(commission: Commission) -> dict[str, Any]:
 
 
 def commission() -> Commission:
-    return _view(_item())
+    return _view(settings_repo.commission())
 
 
 def set_commission(actor: Actor, version: int, default_bps: int, overrides: dict[str, int]) -> Commission:
     """Replace the commission if it is still at `version`; applies to contracts awarded from now on."""
-    item = _item()
+    item = settings_repo.commission()
     before = _view(item)
     if version != before.version:
         raise Conflict(
@@ -75,14 +65,11 @@ def set_commission(actor: Actor, version: int, default_bps: int, overrides: dict
             [{"field": "version", "message": f"current version is {before.version}"}],
         )
     if item is None:
-        item = SettingsItem(pk=PARTITION, sk=COMMISSION, type="Settings")
+        item = settings_repo.new_commission()
     item.default_bps = default_bps
     item.overrides = dict(overrides)
     after = Commission(default_bps, dict(overrides), before.version + 1)
-    line = AuditItem(
-        pk=PARTITION,
-        sk=f"AUDIT#{new_id()}",
-        type="Audit",
+    line = audit_repo.Line(
         actor=f"admin:{actor.sub}",
         action="set_commission",
         subject=f"commission default {default_bps} bps, {len(overrides)} category overrides",
@@ -91,17 +78,14 @@ def set_commission(actor: Actor, version: int, default_bps: int, overrides: dict
         amounts={"before": _json(before), "after": _json(after)},
         at=iso(),
     )
-    with transaction("the commission settings changed meanwhile: reload them and retry") as tx:
-        tx.save(item)  # the version attribute adds the condition: still the version we read
-        tx.save(line, condition=AuditItem.pk.does_not_exist())
+    with unit_of_work("the commission settings changed meanwhile: reload them and retry") as uow:
+        settings_repo.save(uow, item)
+        audit_repo.add_for_settings(uow, line)
     return after
 
 
 def history(limit: int = HISTORY) -> list[Change]:
     """The latest settings changes, newest first."""
-    found = AuditItem.query(
-        PARTITION, AuditItem.sk.startswith("AUDIT#"), scan_index_forward=False, consistent_read=True, limit=limit
-    )
     return [
         Change(
             at=line.at,
@@ -112,5 +96,5 @@ def history(limit: int = HISTORY) -> list[Change]:
             before=dict((line.amounts or {}).get("before") or {}),
             after=dict((line.amounts or {}).get("after") or {}),
         )
-        for line in found
+        for line in audit_repo.settings_history(limit)
     ]

@@ -1,7 +1,7 @@
 """Stripe's webhooks, each event applied once.
 
 A webhook is verified (signature and timestamp tolerance) before anything is read from it. Each
-event id is applied once: its WebhookEventItem is written with `attribute_not_exists` in the same
+event id is applied once: its record is written with `attribute_not_exists` in the same
 transaction as the event's effect, and every effect is also guarded by the state it changes
 (payment, milestone and withdrawal versions). A replay, or the same event arriving twice at once,
 loses that race and is answered as a duplicate. Events about a payment that has not succeeded yet
@@ -14,31 +14,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from chalicelib.adapters import events
-from chalicelib.adapters.payment_models import (
-    ConnectAccountItem,
-    HeldEventItem,
-    PaymentItem,
-    WebhookEventItem,
-    WithdrawalItem,
-)
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters import payments_repo, payout_accounts_repo, webhook_events_repo, withdrawals_repo
+from chalicelib.adapters.unit_of_work import Writes, unit_of_work
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
 from chalicelib.domain.errors import Conflict, DomainError, ValidationFailed
 from chalicelib.domain.money import Money
 from chalicelib.domain.withdrawals import CARD_PAYMENT, PaymentStatus, WithdrawalStatus
-
-if TYPE_CHECKING:
-    from pynamodb.transactions import TransactWrite
-
-
 from chalicelib.services.payments import ATTEMPTS, Write, get_payment, save_payment
 
 log = logging.getLogger(__name__)
 EVENT_RETENTION_SECONDS = 90 * 24 * 3600  # Stripe retries for 3 days; we keep the record much longer
+Event = tuple[str, dict[str, Any]]  # a domain event to emit in a commit: detail type, detail
 
 
 # --- webhooks -------------------------------------------------------------------------------
@@ -150,36 +139,29 @@ class Context:
     def mark(self, outcome: str) -> Write:
         """The event's record, written with its effect; exists already → the whole commit fails (a duplicate)."""
 
-        def write(tx: TransactWrite, _posting: str | None) -> None:
-            tx.save(
-                WebhookEventItem(
-                    pk=f"STRIPEEVENT#{self.id}",
-                    sk="EVENT",
-                    type="WebhookEvent",
-                    event_type=self.type,
-                    outcome=outcome,
-                    object_id=str(self.obj.get("id", "")),
-                    created=int(self.event.get("created") or 0),
-                    at=iso(),
-                    expires_at=int(now().timestamp()) + EVENT_RETENTION_SECONDS,
-                ),
-                condition=WebhookEventItem.pk.does_not_exist(),
+        def write(uow: Writes, _posting: str | None) -> None:
+            webhook_events_repo.record(
+                uow,
+                self.id,
+                self.type,
+                outcome,
+                object_id=str(self.obj.get("id", "")),
+                created=int(self.event.get("created") or 0),
+                at=iso(),
+                expires_at=int(now().timestamp()) + EVENT_RETENTION_SECONDS,
             )
 
         return write
 
     def only(self, outcome: str) -> str:
         """Record the event without any other effect."""
-        with transaction("this event was applied meanwhile") as tx:
-            self.mark(outcome)(tx, None)
+        with unit_of_work("this event was applied meanwhile") as uow:
+            self.mark(outcome)(uow, None)
         return outcome
 
 
-def seen(event_id: str) -> WebhookEventItem | None:
-    try:
-        return WebhookEventItem.get(f"STRIPEEVENT#{event_id}", "EVENT", consistent_read=True)
-    except WebhookEventItem.DoesNotExist:
-        return None
+def seen(event_id: str) -> webhook_events_repo.WebhookEvent | None:
+    return webhook_events_repo.seen(event_id)
 
 
 def apply(event: dict[str, Any]) -> dict[str, Any]:
@@ -204,18 +186,9 @@ def apply(event: dict[str, Any]) -> dict[str, Any]:
     raise Conflict("the event kept losing races; Stripe will deliver it again")
 
 
-def _hold(ctx: Context, payment: PaymentItem) -> str:
+def _hold(ctx: Context, payment: payments_repo.Payment) -> str:
     """Keep an event about a payment that has not succeeded yet; `payment_intent.succeeded` applies it after."""
-    HeldEventItem(
-        pk=f"HELD#{payment.id}",
-        sk=ctx.id,
-        type="HeldEvent",
-        gsi1pk="HELD",
-        gsi1sk=f"{iso()}#{ctx.id}",
-        event_type=ctx.type,
-        event=ctx.event,
-        at=iso(),
-    ).save()
+    webhook_events_repo.hold(payment.id, ctx.id, ctx.type, ctx.event)
     fresh = get_payment(payment.id)
     if fresh is not None and fresh.status == PaymentStatus.SUCCEEDED.value:
         release_held(payment.id)  # it succeeded while we were holding: apply now, not never
@@ -225,13 +198,15 @@ def _hold(ctx: Context, payment: PaymentItem) -> str:
 
 def release_held(payment_id: str) -> int:
     applied = 0
-    for item in list(HeldEventItem.query(f"HELD#{payment_id}", consistent_read=True)):
+    for item in webhook_events_repo.held_for(payment_id):
         try:
             apply(dict(item.event))
         except DomainError as exc:  # left held: the next delivery of the payment's success tries again
-            log.warning("held event %s for %s not applied: %s", item.sk, payment_id, exc.detail)
+            log.warning(
+                "held event %s for %s not applied: %s", webhook_events_repo.held_event_id(item), payment_id, exc.detail
+            )
             continue
-        item.delete()
+        webhook_events_repo.drop(item)
         applied += 1
     return applied
 
@@ -240,11 +215,11 @@ def _release(payment_id: str) -> None:
     release_held(payment_id)
 
 
-def held_events() -> list[HeldEventItem]:
-    return list(HeldEventItem.gsi1.query("HELD", scan_index_forward=True))
+def held_events() -> list[webhook_events_repo.HeldEvent]:
+    return webhook_events_repo.all_held()
 
 
-def _payment_of(ctx: Context, intent_id: Any) -> PaymentItem | None:
+def _payment_of(ctx: Context, intent_id: Any) -> payments_repo.Payment | None:
     return get_payment(str(intent_id)) if intent_id else None
 
 
@@ -280,8 +255,7 @@ def _intent_processing(ctx: Context) -> str:
     if not CARD_PAYMENT.allows(PaymentStatus(payment.status), "process"):
         return ctx.only(f"ignored: the payment is {payment.status}")
     payment.status = PaymentStatus.PROCESSING.value
-    payment.gsi2pk = f"PENDINGPAY#{payment.profile_id}"
-    payment.gsi2sk = f"{payment.created_at}#{payment.id}"
+    payments_repo.enter_pending(payment)
     return _save_with(ctx, payment, "payment processing")
 
 
@@ -294,14 +268,13 @@ def _intent_failed(ctx: Context) -> str:
         return ctx.only(f"ignored: the payment is {payment.status}")
     error = intent.get("last_payment_error") or {}
     payment.status = PaymentStatus.REQUIRES_PAYMENT.value
-    payment.gsi2pk = None
-    payment.gsi2sk = None
+    payments_repo.leave_pending(payment)
     payment.last_error = {
         "code": error.get("code"),
         "declineCode": error.get("decline_code"),
         "message": error.get("message"),
     }
-    event = events.Event(
+    event = (
         "CardPaymentFailed",
         {"paymentId": payment.id, "milestoneId": payment.milestone_id, "recipients": [payment.profile_id]}
         | {"code": error.get("code")},
@@ -316,21 +289,18 @@ def _intent_canceled(ctx: Context) -> str:
     if not CARD_PAYMENT.allows(PaymentStatus(payment.status), "cancel"):
         return ctx.only(f"ignored: the payment is {payment.status}")
     payment.status = PaymentStatus.CANCELED.value
-    payment.gsi2pk = None
-    payment.gsi2sk = None
+    payments_repo.leave_pending(payment)
     return _save_with(ctx, payment, "payment canceled")
 
 
-def _save_with(ctx: Context, payment: PaymentItem, outcome: str, event: events.Event | None = None) -> str:
+def _save_with(ctx: Context, payment: payments_repo.Payment, outcome: str, event: Event | None = None) -> str:
     at = iso()
     payment.updated_at = at
-    with transaction("the payment changed meanwhile") as tx:
-        tx.save(payment)
-        ctx.mark(outcome)(tx, None)
+    with unit_of_work("the payment changed meanwhile") as uow:
+        payments_repo.save(uow, payment)
+        ctx.mark(outcome)(uow, None)
         if event is not None:
-            events.stage(tx, event, at)
-    if event is not None:
-        events.publish([event])
+            uow.emit(*event, at)
     return outcome
 
 
@@ -407,7 +377,7 @@ def _dispute_created(ctx: Context) -> str:
         )
         if not outcome.startswith("not frozen") and outcome != "no milestone":
             return outcome
-    event = events.Event(
+    event = (
         "CardDisputeOpened",
         {"paymentId": payment.id, "dispute": info, "purpose": payment.purpose, "recipients": [payment.profile_id]},
     )
@@ -427,26 +397,23 @@ def _account_updated(ctx: Context) -> str:
     item.details_submitted = bool(account.get("details_submitted"))
     item.event_created = created
     item.updated_at = iso()
-    with transaction("the payout account changed meanwhile") as tx:
-        tx.save(item)
-        ctx.mark("payout account updated")(tx, None)
+    with unit_of_work("the payout account changed meanwhile") as uow:
+        payout_accounts_repo.save(uow, item)
+        ctx.mark("payout account updated")(uow, None)
     return f"payouts {'enabled' if item.payouts_enabled else 'disabled'}"
 
 
-def _connect_account(account: dict[str, Any]) -> ConnectAccountItem | None:
+def _connect_account(account: dict[str, Any]) -> payout_accounts_repo.PayoutAccount | None:
     profile_id = (account.get("metadata") or {}).get("profileId")
     if profile_id:
-        try:
-            item = ConnectAccountItem.get(f"PAYOUTACCT#{profile_id}", "ACCOUNT", consistent_read=True)
-        except ConnectAccountItem.DoesNotExist:
+        item = payout_accounts_repo.get(str(profile_id))
+        if item is None:
             return None
         return item if item.account_id == account.get("id") else None
-    for found in ConnectAccountItem.gsi1.query(f"GATEWAYACCT#{account.get('id')}", limit=1):
-        return ConnectAccountItem.get(found.pk, found.sk, consistent_read=True)
-    return None
+    return payout_accounts_repo.by_gateway_id(str(account.get("id")))
 
 
-def _withdrawal_of(obj: dict[str, Any]) -> WithdrawalItem | None:
+def _withdrawal_of(obj: dict[str, Any]) -> withdrawals_repo.Withdrawal | None:
     from chalicelib.services import withdrawals
 
     withdrawal_id = (obj.get("metadata") or {}).get("withdrawalId")
@@ -462,9 +429,9 @@ def _transfer_created(ctx: Context) -> str:
         return ctx.only("transfer already recorded")
     withdrawal.transfer_id = str(transfer.get("id"))
     withdrawal.updated_at = iso()
-    with transaction("the withdrawal changed meanwhile") as tx:
-        tx.save(withdrawal)
-        ctx.mark("transfer recorded")(tx, None)
+    with unit_of_work("the withdrawal changed meanwhile") as uow:
+        withdrawals_repo.save(uow, withdrawal)
+        ctx.mark("transfer recorded")(uow, None)
     return "transfer recorded"
 
 
@@ -522,13 +489,11 @@ def _payout_failed(ctx: Context) -> str:
     return "withdrawal failed: money back in the wallet"
 
 
-def _alert(ctx: Context, withdrawal: WithdrawalItem, kind: str, outcome: str) -> str:
+def _alert(ctx: Context, withdrawal: withdrawals_repo.Withdrawal, kind: str, outcome: str) -> str:
     at = iso()
-    event = events.Event(kind, {"withdrawalId": withdrawal.id, "eventId": ctx.id, "recipients": []})
-    with transaction("this event was applied meanwhile") as tx:
-        ctx.mark(outcome)(tx, None)
-        events.stage(tx, event, at)
-    events.publish([event])
+    with unit_of_work("this event was applied meanwhile") as uow:
+        ctx.mark(outcome)(uow, None)
+        uow.emit(kind, {"withdrawalId": withdrawal.id, "eventId": ctx.id, "recipients": []}, at)
     return outcome
 
 

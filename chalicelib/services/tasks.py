@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.adapters import events, paging, tasks_repo
+from chalicelib.adapters import paging, tasks_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import TaskItem
-from chalicelib.adapters.transactions import conditional, transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import NotFound, ValidationFailed
@@ -27,7 +26,7 @@ from chalicelib.services import uploads
 from chalicelib.services.identity import Actor
 
 
-def _apply(task: TaskItem, change: TaskChanges, actor: Actor) -> None:
+def _apply(task: tasks_repo.Task, change: TaskChanges, actor: Actor) -> None:
     """Write the given fields onto the item; attachments must be the actor's own uploads, made for tasks."""
     if change.title is not KEEP:
         task.title = change.title
@@ -62,41 +61,31 @@ def _apply(task: TaskItem, change: TaskChanges, actor: Actor) -> None:
     )
 
 
-def create_task(actor: Actor, new: NewTask) -> TaskItem:
+def create_task(actor: Actor, new: NewTask) -> tasks_repo.Task:
     actor.require_writable()
     owner = actor.require_role(Role.CUSTOMER)
     moment = iso()
-    task = TaskItem(
-        pk="",
-        sk="TASK",
-        type="Task",
-        id=new_id(),
-        owner_id=owner.id,
-        status=TaskStatus.DRAFT.value,
-        created_at=moment,
-        updated_at=moment,
-    )
-    task.pk = tasks_repo.key(task.id)
+    task = tasks_repo.new(new_id(), owner.id, TaskStatus.DRAFT.value, moment)
     _apply(task, new.as_changes(), actor)
     tasks_repo.index(task, moment)
-    event = events.Event(
-        "TaskPosted", {"taskId": task.id, "category": task.category, "ownerId": owner.id, "recipients": []}
-    )
-    with transaction("task id collision") as tx:
-        tx.save(task, condition=TaskItem.pk.does_not_exist())
-        events.stage(tx, event, moment)
-    events.publish([event])
+    with unit_of_work("task id collision") as uow:
+        tasks_repo.add(uow, task)
+        uow.emit(
+            "TaskPosted",
+            {"taskId": task.id, "category": task.category, "ownerId": owner.id, "recipients": []},
+            moment,
+        )
     return task
 
 
-def _owned(actor: Actor, task_id: str) -> TaskItem:
+def _owned(actor: Actor, task_id: str) -> tasks_repo.Task:
     task = tasks_repo.get(task_id)
     if task is None or task.owner_id != actor.profile_id:
         raise NotFound("no such task")
     return task
 
 
-def edit_task(actor: Actor, task_id: str, change: TaskChanges) -> TaskItem:
+def edit_task(actor: Actor, task_id: str, change: TaskChanges) -> tasks_repo.Task:
     actor.require_writable()
     task = _owned(actor, task_id)
     TASK.next(TaskStatus(task.status), "edit")
@@ -105,12 +94,11 @@ def edit_task(actor: Actor, task_id: str, change: TaskChanges) -> TaskItem:
     _apply(task, change, actor)
     task.updated_at = iso()
     tasks_repo.index(task, task.updated_at)
-    with conditional("the task changed meanwhile; reload and retry"):
-        task.save()
+    tasks_repo.replace(task, "the task changed meanwhile; reload and retry")
     return task
 
 
-def submit_task(actor: Actor, task_id: str) -> TaskItem:
+def submit_task(actor: Actor, task_id: str) -> tasks_repo.Task:
     actor.require_writable()
     task = _owned(actor, task_id)
     return _move(task, "submit")
@@ -119,7 +107,7 @@ def submit_task(actor: Actor, task_id: str) -> TaskItem:
 TASK_EVENTS = {"submit": "TaskSubmitted", "approve": "TaskOpened", "request_changes": "TaskChangesRequested"}
 
 
-def _move(task: TaskItem, action: str, note: str | None = None) -> TaskItem:
+def _move(task: tasks_repo.Task, action: str, note: str | None = None) -> tasks_repo.Task:
     task.status = TASK.next(TaskStatus(task.status), action).value
     moment = iso()
     task.updated_at = moment
@@ -128,27 +116,25 @@ def _move(task: TaskItem, action: str, note: str | None = None) -> TaskItem:
     if task.status == TaskStatus.OPEN.value:
         task.opened_at = moment
     tasks_repo.index(task, moment)
-    changed = events.Event(
-        TASK_EVENTS.get(action, "TaskChanged"),
-        {
-            "taskId": task.id,
-            "status": task.status,
-            "note": note,
-            "category": task.category,
-            "recipients": [task.owner_id],
-        },
-    )
-    with transaction("the task changed meanwhile; reload and retry") as tx:
-        tx.save(task)
+    with unit_of_work("the task changed meanwhile; reload and retry") as uow:
+        tasks_repo.save(uow, task)
         if task.status == TaskStatus.OPEN.value and task.visibility == Visibility.PUBLIC.value:
-            for item in tasks_repo.skill_items(task):
-                tx.save(item)
-        events.stage(tx, changed, moment)
-    events.publish([changed])
+            tasks_repo.list_by_skills(uow, task)
+        uow.emit(
+            TASK_EVENTS.get(action, "TaskChanged"),
+            {
+                "taskId": task.id,
+                "status": task.status,
+                "note": note,
+                "category": task.category,
+                "recipients": [task.owner_id],
+            },
+            moment,
+        )
     return task
 
 
-def review_task(actor: Actor, task_id: str, action: str, note: str | None) -> TaskItem:
+def review_task(actor: Actor, task_id: str, action: str, note: str | None) -> tasks_repo.Task:
     actor.require_admin()
     task = tasks_repo.get(task_id)
     if task is None:
@@ -158,7 +144,7 @@ def review_task(actor: Actor, task_id: str, action: str, note: str | None) -> Ta
     return _move(task, action, note)
 
 
-def can_see(actor: Actor | None, task: TaskItem) -> bool:
+def can_see(actor: Actor | None, task: tasks_repo.Task) -> bool:
     if is_publicly_listed(TaskStatus(task.status), Visibility(task.visibility)):
         return True
     if actor is None:
@@ -168,12 +154,12 @@ def can_see(actor: Actor | None, task: TaskItem) -> bool:
     return task.status == TaskStatus.OPEN.value and actor.profile_id is not None and actor.profile_id in task.invitees
 
 
-def owner_view(actor: Actor | None, task: TaskItem) -> bool:
+def owner_view(actor: Actor | None, task: tasks_repo.Task) -> bool:
     """The full view (review notes, invitees, attachments): the owner and admins."""
     return actor is not None and (actor.is_admin or task.owner_id == actor.profile_id)
 
 
-def get_task(actor: Actor | None, task_id: str) -> TaskItem:
+def get_task(actor: Actor | None, task_id: str) -> tasks_repo.Task:
     task = tasks_repo.get(task_id)
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
@@ -195,5 +181,4 @@ def review_queue(actor: Actor, status: str, limit: int, cursor: str | None) -> p
         state = TaskStatus(status)
     except ValueError:
         raise ValidationFailed(f"unknown status {status}", [{"field": "status", "message": "unknown"}]) from None
-    partition = tasks_repo.status_partition(state.value, Visibility.PUBLIC.value)
-    return tasks_repo.by_status_partition(partition, limit, cursor, newest_first=False)
+    return tasks_repo.by_status(state.value, Visibility.PUBLIC.value, limit, cursor, newest_first=False)

@@ -15,14 +15,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.transactions import TransactWrite
-
-from chalicelib.adapters import bids_repo, contracts_repo, events, paging, profiles_repo, tasks_repo, threads_repo
+from chalicelib.adapters import (
+    bids_repo,
+    contracts_repo,
+    moderation_repo,
+    paging,
+    profiles_repo,
+    tasks_repo,
+    threads_repo,
+)
 from chalicelib.adapters import files as file_store
-from chalicelib.adapters.chat_models import MemberItem, MessageItem, ThreadItem, ThreadRefItem
-from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import ContractItem, GuardItem, ProfileItem, TaskItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import UnitOfWork, Writes, unit_of_work
 from chalicelib.domain import contracts
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.clock import iso
@@ -50,7 +53,7 @@ class Viewer:
     masks: dict[str, Alias] = field(default_factory=dict)
 
 
-def viewer(actor: Actor, thread: ThreadItem) -> Viewer:
+def viewer(actor: Actor, thread: threads_repo.Thread) -> Viewer:
     """The task's customer sees an anonymous provider under the task's alias until that provider is awarded."""
     masks = {}
     if (
@@ -64,7 +67,7 @@ def viewer(actor: Actor, thread: ThreadItem) -> Viewer:
     return Viewer(actor.profile_id, actor.is_admin, masks)
 
 
-def _member(profile: ProfileItem, role: str) -> dict[str, Any]:
+def _member(profile: profiles_repo.Profile, role: str) -> dict[str, Any]:
     return {
         "id": profile.id,
         "role": role,
@@ -74,39 +77,31 @@ def _member(profile: ProfileItem, role: str) -> dict[str, Any]:
 
 
 def _new_thread(
-    kind: str, task: TaskItem | ContractItem, customer: ProfileItem, provider: ProfileItem, at: str, **extra: Any
-) -> ThreadItem:
-    thread_id = new_id()
-    return ThreadItem(
-        pk=threads_repo.key(thread_id),
-        sk="THREAD",
-        type="Thread",
-        id=thread_id,
+    kind: str,
+    title: str,
+    customer: profiles_repo.Profile,
+    provider: profiles_repo.Profile,
+    at: str,
+    task_id: str,
+    contract_id: str | None = None,
+) -> threads_repo.Thread:
+    return threads_repo.new_thread(
         kind=kind,
-        task_id=extra.get("task_id", task.id),
-        contract_id=extra.get("contract_id"),
-        title=task.title,
+        task_id=task_id,
+        contract_id=contract_id,
+        title=title,
         customer_id=customer.id,
         provider_id=provider.id,
         members=[_member(customer, "customer"), _member(provider, "provider")],
-        member_ids=[customer.id, provider.id],
         revealed=kind == CONTRACT_THREAD,
-        message_count=0,
-        created_at=at,
+        at=at,
     )
-
-
-def _stage_new(tx: TransactWrite, thread: ThreadItem, ref: ThreadRefItem, at: str) -> None:
-    tx.save(ref, condition=ThreadRefItem.pk.does_not_exist())
-    tx.save(thread, condition=ThreadItem.pk.does_not_exist())
-    for member in thread.members:
-        tx.save(threads_repo.new_member(thread, member["id"], member["role"], at))
 
 
 # --- opening -----------------------------------------------------------------------------
 
 
-def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tuple[ThreadItem, bool]:
+def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tuple[threads_repo.Thread, bool]:
     """Open (or return) the pre-award thread of a task between its owner and one provider.
 
     Returns the thread and whether it was created now.
@@ -133,8 +128,8 @@ def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tu
     else:
         raise Forbidden("only the task owner or a provider opens a thread on a task")
 
-    pk, sk = threads_repo.task_ref_key(task.id, provider.id)
-    existing = _existing(pk, sk)
+    anchor = threads_repo.of_task(task.id, provider.id)
+    existing = threads_repo.find(anchor)
     if existing is not None:
         return existing, False
     if task.status != TaskStatus.OPEN.value:
@@ -144,24 +139,19 @@ def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tu
         if customer is None:
             raise NotFound("no such task")
     at = iso()
-    thread = _new_thread(TASK_THREAD, task, customer, provider, at)
+    thread = _new_thread(TASK_THREAD, task.title, customer, provider, at, task.id)
     try:
-        with transaction("the thread was opened meanwhile") as tx:
-            _stage_new(tx, thread, threads_repo.new_ref(pk, sk, thread.id), at)
+        with unit_of_work("the thread was opened meanwhile") as uow:
+            threads_repo.add(uow, thread, anchor, at)
     except Conflict:
-        existing = _existing(pk, sk)  # the other request won: return its thread
+        existing = threads_repo.find(anchor)  # the other request won: return its thread
         if existing is None:
             raise
         return existing, False
     return thread, True
 
 
-def _existing(pk: str, sk: str) -> ThreadItem | None:
-    thread_id = threads_repo.ref(pk, sk)
-    return threads_repo.get(thread_id) if thread_id else None
-
-
-def _bidder_or_invitee(task: TaskItem, provider_ref: str) -> ProfileItem:
+def _bidder_or_invitee(task: tasks_repo.Task, provider_ref: str) -> profiles_repo.Profile:
     """The owner names a provider by profile id, or by the alias id an anonymous bidder shows them."""
     if is_alias_id(provider_ref):
         for bid in bids_repo.all_for_task(task.id):
@@ -175,14 +165,12 @@ def _bidder_or_invitee(task: TaskItem, provider_ref: str) -> ProfileItem:
         raise _not_a_bidder()
     if provider_ref in (task.invitees or []):
         return _provider(provider_ref)
-    try:
-        GuardItem.get(tasks_repo.key(task.id), f"BIDDER#{provider_ref}", consistent_read=True)
-    except GuardItem.DoesNotExist:
-        raise _not_a_bidder() from None
+    if not bids_repo.is_bidder(task.id, provider_ref):
+        raise _not_a_bidder()
     return _provider(provider_ref)
 
 
-def _provider(profile_id: str) -> ProfileItem:
+def _provider(profile_id: str) -> profiles_repo.Profile:
     profile = profiles_repo.get_by_id(profile_id)
     if profile is None or profile.role != Role.PROVIDER.value:
         raise _not_a_bidder()
@@ -201,58 +189,55 @@ class AwardThreads:
     """What the award transaction writes for chat: the contract thread, and the reveal of the
     winner's pre-award thread (the customer sees their real name there from now on)."""
 
-    thread: ThreadItem
-    ref: ThreadRefItem
+    thread: threads_repo.Thread
+    anchor: threads_repo.Anchor
     reveal: str | None
 
-    def stage(self, tx: TransactWrite, at: str) -> None:
-        _stage_new(tx, self.thread, self.ref, at)
+    def stage(self, uow: Writes, at: str) -> None:
+        threads_repo.add(uow, self.thread, self.anchor, at)
         if self.reveal is not None:
-            tx.update(
-                threads_repo.thread_handle(self.reveal),
-                actions=[ThreadItem.revealed.set(True)],
-                condition=ThreadItem.pk.exists(),
-            )
+            threads_repo.reveal(uow, self.reveal)
 
 
 def plan_award(
-    task: TaskItem, contract: ContractItem, customer: ProfileItem, provider: ProfileItem, at: str
+    task: tasks_repo.Task,
+    contract: contracts_repo.Contract,
+    customer: profiles_repo.Profile,
+    provider: profiles_repo.Profile,
+    at: str,
 ) -> AwardThreads:
     """Read what the award needs (the winner's pre-award thread, if any) before its transaction."""
-    thread = _new_thread(CONTRACT_THREAD, contract, customer, provider, at, task_id=task.id, contract_id=contract.id)
-    ref = threads_repo.new_ref(*threads_repo.contract_ref_key(contract.id), thread.id)
-    reveal = threads_repo.ref(*threads_repo.task_ref_key(task.id, provider.id))
-    return AwardThreads(thread, ref, reveal)
+    thread = _new_thread(CONTRACT_THREAD, contract.title, customer, provider, at, task.id, contract.id)
+    reveal = threads_repo.thread_id_at(threads_repo.of_task(task.id, provider.id))
+    return AwardThreads(thread, threads_repo.of_contract(contract.id), reveal)
 
 
-def contract_thread(actor: Actor, contract_id: str) -> ThreadItem:
+def contract_thread(actor: Actor, contract_id: str) -> threads_repo.Thread:
     """The contract's thread: parties, the assigned reviewer, admins."""
     contract = contracts_repo.get(contract_id)
     if contract is None:
         raise NotFound("no such contract")
     contracts.role_in(contract, actor.profile_id, actor.is_admin)  # strangers: 404
-    pk, sk = threads_repo.contract_ref_key(contract.id)
-    thread = _existing(pk, sk)
+    anchor = threads_repo.of_contract(contract.id)
+    thread = threads_repo.find(anchor)
     if thread is not None:
         return thread
-    return _open_late(contract, pk, sk)
+    return _open_late(contract, anchor)
 
 
-def _open_late(contract: ContractItem, pk: str, sk: str) -> ThreadItem:
+def _open_late(contract: contracts_repo.Contract, anchor: threads_repo.Anchor) -> threads_repo.Thread:
     """Contracts awarded before chat existed get their thread on first use."""
     customer = profiles_repo.get_by_sub(contract.customer_sub)
     provider = profiles_repo.get_by_sub(contract.provider_sub)
     if customer is None or provider is None:
         raise NotFound("no such contract")
     at = iso()
-    thread = _new_thread(
-        CONTRACT_THREAD, contract, customer, provider, at, task_id=contract.task_id, contract_id=contract.id
-    )
+    thread = _new_thread(CONTRACT_THREAD, contract.title, customer, provider, at, contract.task_id, contract.id)
     try:
-        with transaction("the thread was opened meanwhile") as tx:
-            _stage_new(tx, thread, threads_repo.new_ref(pk, sk, thread.id), at)
+        with unit_of_work("the thread was opened meanwhile") as uow:
+            threads_repo.add(uow, thread, anchor, at)
     except Conflict:
-        existing = _existing(pk, sk)
+        existing = threads_repo.find(anchor)
         if existing is None:
             raise
         return existing
@@ -262,7 +247,7 @@ def _open_late(contract: ContractItem, pk: str, sk: str) -> ThreadItem:
 # --- reading -----------------------------------------------------------------------------
 
 
-def role_in(actor: Actor, thread: ThreadItem) -> str:
+def role_in(actor: Actor, thread: threads_repo.Thread) -> str:
     """customer | provider (members), reviewer (contract threads), admin; anyone else gets a 404."""
     if actor.profile_id is not None and actor.profile_id in thread.member_ids:
         return "customer" if actor.profile_id == thread.customer_id else "provider"
@@ -275,7 +260,7 @@ def role_in(actor: Actor, thread: ThreadItem) -> str:
     raise NotFound("no such thread")
 
 
-def load(actor: Actor, thread_id: str) -> tuple[ThreadItem, str]:
+def load(actor: Actor, thread_id: str) -> tuple[threads_repo.Thread, str]:
     thread = threads_repo.get(thread_id)
     if thread is None:
         raise NotFound("no such thread")
@@ -284,7 +269,7 @@ def load(actor: Actor, thread_id: str) -> tuple[ThreadItem, str]:
 
 def my_threads(
     actor: Actor, limit: int, cursor: str | None
-) -> tuple[list[tuple[ThreadItem, MemberItem, Viewer]], str | None]:
+) -> tuple[list[tuple[threads_repo.Thread, threads_repo.Member, Viewer]], str | None]:
     """My threads, latest activity first, each with my unread count (admins without a profile have none)."""
     if actor.profile is None:
         paging.decode(cursor)  # still refuse garbage
@@ -297,7 +282,7 @@ def my_threads(
 
 def messages(
     actor: Actor, thread_id: str, after: str | None, limit: int, cursor: str | None
-) -> tuple[ThreadItem, list[MessageItem], str | None, Viewer]:
+) -> tuple[threads_repo.Thread, list[threads_repo.Message], str | None, Viewer]:
     """Oldest first; `after` for polling. Reading moves the member's read marker."""
     if after is not None and not MESSAGE_ID.match(after):
         raise ValidationFailed("after must be a message id", [{"field": "after", "message": "a message id"}])
@@ -310,10 +295,9 @@ def messages(
 
 def attachment_url(actor: Actor, thread_id: str, message_id: str, upload_id: str) -> dict[str, Any]:
     thread, _ = load(actor, thread_id)
-    try:
-        message = MessageItem.get(thread.pk, f"MSG#{message_id}", consistent_read=True)
-    except MessageItem.DoesNotExist:
-        raise NotFound("no such message") from None
+    message = threads_repo.get_message(thread.id, message_id)
+    if message is None:
+        raise NotFound("no such message")
     for file in message.attachments or []:
         if file["uploadId"] == upload_id:
             public = {k: v for k, v in file.items() if k != "key"}
@@ -324,7 +308,9 @@ def attachment_url(actor: Actor, thread_id: str, message_id: str, upload_id: str
 # --- posting -----------------------------------------------------------------------------
 
 
-def post_message(actor: Actor, thread_id: str, text: str, attachment_ids: list[str]) -> tuple[MessageItem, Viewer]:
+def post_message(
+    actor: Actor, thread_id: str, text: str, attachment_ids: list[str]
+) -> tuple[threads_repo.Message, Viewer]:
     actor.require_writable()
     thread, role = load(actor, thread_id)
     if role == "admin" and thread.kind == TASK_THREAD:
@@ -358,7 +344,7 @@ def post_message(actor: Actor, thread_id: str, text: str, attachment_ids: list[s
     raise Conflict("the thread is busy; retry")  # not reached: the loop returns or raises
 
 
-def _attach(actor: Actor, thread: ThreadItem, upload_id: str) -> dict[str, Any]:
+def _attach(actor: Actor, thread: threads_repo.Thread, upload_id: str) -> dict[str, Any]:
     """Own `message` uploads only; copied under a prefix no upload policy grants, so they cannot change."""
     upload, _ = uploads.claim_file(actor, upload_id, Purpose.MESSAGE)
     frozen = file_store.freeze(upload.key, f"messages/{thread.id}/{upload.id}/{upload.filename}")
@@ -372,39 +358,37 @@ def _attach(actor: Actor, thread: ThreadItem, upload_id: str) -> dict[str, Any]:
 
 
 def _commit(
-    thread: ThreadItem,
-    sender: ProfileItem | None,
+    thread: threads_repo.Thread,
+    sender: profiles_repo.Profile | None,
     sender_id: str,
     role: str,
     text: str,
     masked: str,
     findings: list[dict[str, Any]],
     files: list[dict[str, Any]],
-) -> MessageItem:
+) -> threads_repo.Message:
     at = iso()
     seq = int(thread.message_count) + 1
-    message = MessageItem(
-        pk=thread.pk,
-        sk=f"MSG#{new_id()}",
-        type="Message",
-        thread_id=thread.id,
+    message = threads_repo.new_message(
+        thread,
         seq=seq,
         sender_id=sender_id,
         sender_role=role,
         text=text,
         masked=masked,
-        flagged=bool(findings),
         findings=findings,
         attachments=files,
-        moderation="flagged" if findings else None,
-        created_at=at,
+        at=at,
     )
-    message.id = message.sk.removeprefix("MSG#")
     flag = moderation.new_flag(message, sender, at) if findings and sender is not None else None
-    evts = [_posted_event(thread, message, sender)] if len(thread.member_ids) > 1 else []
-    if flag is not None:
-        evts.append(
-            events.Event(
+    with unit_of_work("another message was posted meanwhile") as uow:
+        threads_repo.add_message(uow, thread, message)
+        if flag is not None:
+            moderation_repo.save_flag(uow, flag)
+        if len(thread.member_ids) > 1:
+            _emit_posted(uow, thread, message, sender, at)
+        if flag is not None:
+            uow.emit(
                 "MessageFlagged",
                 {
                     "messageId": message.id,
@@ -412,37 +396,20 @@ def _commit(
                     "kinds": sorted({f["kind"] for f in findings}),
                     "recipients": [sender_id],
                 },
+                at,
             )
-        )
-    with transaction("another message was posted meanwhile") as tx:
-        tx.save(message, condition=MessageItem.pk.does_not_exist())
-        tx.update(
-            threads_repo.thread_handle(thread.id),
-            actions=[ThreadItem.message_count.set(seq), ThreadItem.last_message_at.set(at)],
-            condition=ThreadItem.message_count == seq - 1,
-        )
-        for member_id in thread.member_ids:
-            actions = [
-                MemberItem.gsi1sk.set(f"{at}#{thread.id}"),
-                MemberItem.last_activity_at.set(at),
-                MemberItem.message_count.set(seq),
-            ]
-            if member_id == sender_id:
-                actions.append(MemberItem.read_seq.set(seq))
-            tx.update(
-                threads_repo.member_handle(thread.id, member_id), actions=actions, condition=MemberItem.pk.exists()
-            )
-        if flag is not None:
-            tx.save(flag)
-        for event in evts:
-            events.stage(tx, event, at)
-    events.publish(evts)
     thread.message_count = seq
     thread.last_message_at = at
     return message
 
 
-def _posted_event(thread: ThreadItem, message: MessageItem, sender: ProfileItem | None) -> events.Event:
+def _emit_posted(
+    uow: UnitOfWork,
+    thread: threads_repo.Thread,
+    message: threads_repo.Message,
+    sender: profiles_repo.Profile | None,
+    at: str,
+) -> None:
     """'New message' for the other members; an anonymous provider is named by the task's alias before award."""
     sender_id, name = message.sender_id, sender.display_name if sender is not None else "Tasklane"
     if message.sender_role == "admin":
@@ -456,7 +423,7 @@ def _posted_event(thread: ThreadItem, message: MessageItem, sender: ProfileItem 
     ):
         alias = moderation.alias_for(sender.id, thread.task_id)
         sender_id, name = alias.id, alias.name
-    return events.Event(
+    uow.emit(
         "MessagePosted",
         {
             "threadId": thread.id,
@@ -468,4 +435,5 @@ def _posted_event(thread: ThreadItem, message: MessageItem, sender: ProfileItem 
             "flagged": bool(message.flagged),
             "recipients": [m for m in thread.member_ids if m != message.sender_id],
         },
+        at,
     )

@@ -6,7 +6,6 @@ from typing import Any
 
 from chalicelib.adapters import files, uploads_repo
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.table import UploadItem
 from chalicelib.domain import uploads as policy
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated
@@ -19,28 +18,25 @@ def create_upload(actor: Actor, new: policy.NewUpload) -> dict[str, Any]:
     upload_id = new_id()
     filename = policy.safe_filename(new.filename)
     key = f"uploads/{actor.sub}/{new.purpose.value}/{upload_id}/{filename}"
-    UploadItem(
-        pk=f"UPLOAD#{upload_id}",
-        sk="UPLOAD",
-        type="Upload",
-        id=upload_id,
+    uploads_repo.create(
+        upload_id=upload_id,
         owner_sub=actor.sub,
         purpose=new.purpose.value,
         filename=filename,
         content_type=new.content_type,
         size=new.size,
-        key=key,
+        object_key=key,
         created_at=iso(),
-    ).save()
+    )
     post = files.presigned_post(key, new.content_type, min(limit, new.size))
     return {"uploadId": upload_id, "url": post["url"], "fields": post["fields"], "maxSize": min(limit, new.size)}
 
 
-def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> UploadItem:
+def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> uploads_repo.Upload:
     return claim_file(actor, upload_id, purpose)[0]
 
 
-def claim_file(actor: Actor, upload_id: str, purpose: policy.Purpose) -> tuple[UploadItem, files.StoredObject]:
+def claim_file(actor: Actor, upload_id: str, purpose: policy.Purpose) -> tuple[uploads_repo.Upload, files.StoredObject]:
     """The upload exists in S3, belongs to the actor, was made for this purpose and fits its limits."""
     upload = uploads_repo.get(upload_id)
     if upload is None or upload.owner_sub != actor.sub:
@@ -58,5 +54,5 @@ def claim_file(actor: Actor, upload_id: str, purpose: policy.Purpose) -> tuple[U
     return upload, stored
 
 
-def download_url(upload: UploadItem) -> str:
+def download_url(upload: uploads_repo.Upload) -> str:
     return files.presigned_get(upload.key, upload.filename)

@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters import paging, profiles_repo
-from chalicelib.adapters.metrics_models import UserSearchItem
-from chalicelib.adapters.table import ProfileItem
+from chalicelib.adapters import paging, profiles_repo, user_search_repo
+from chalicelib.adapters.unit_of_work import Writes
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.services.identity import Actor
 
-MIN_QUERY = 2
+MIN_QUERY = user_search_repo.PARTITION_CHARS  # a search reads one partition of the index
 MAX_QUERY = 100
 MAX_NAME_WORDS = 4  # "carla schmidt" is found by "car…" and by "sch…"
 
@@ -22,11 +21,7 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text.casefold()).strip()
 
 
-def partition(key: str) -> str:
-    return f"USERSEARCH#{key[:MIN_QUERY]}"
-
-
-def search_keys(profile: ProfileItem) -> list[tuple[str, str]]:
+def search_keys(profile: profiles_repo.Profile) -> list[tuple[str, str]]:
     """(key, what matched): the email, the display name, and the name from each later word on."""
     keys = [(normalize(profile.email), "email"), (normalize(profile.display_name), "name")]
     words = normalize(profile.display_name).split(" ")
@@ -38,24 +33,14 @@ def search_keys(profile: ProfileItem) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def index_items(profile: ProfileItem) -> list[UserSearchItem]:
-    """Written in the same transaction as the profile (services/profiles.create_profile)."""
-    return [
-        UserSearchItem(
-            pk=partition(key),
-            sk=f"{key}#{profile.id}",
-            type="UserSearch",
-            profile_id=profile.id,
-            sub=profile.sub,
-            matched=matched,
-        )
-        for key, matched in search_keys(profile)
-    ]
+def index(uow: Writes, profile: profiles_repo.Profile) -> None:
+    """Written in the same unit of work as the profile (services/profiles.create_profile)."""
+    user_search_repo.add(uow, profile, search_keys(profile))
 
 
 @dataclass
 class Found:
-    profile: ProfileItem
+    profile: profiles_repo.Profile
     matched: str
 
 
@@ -71,15 +56,7 @@ def search(actor: Actor, query: str | None, limit: int, cursor: str | None) -> p
         raise ValidationFailed(
             f"q needs {MIN_QUERY} to {MAX_QUERY} characters", [{"field": "q", "message": f"{MIN_QUERY}..{MAX_QUERY}"}]
         )
-    pk = partition(text)
-    page = paging.collect(
-        lambda start: UserSearchItem.query(
-            pk, UserSearchItem.sk.startswith(text), last_evaluated_key=start, page_size=limit
-        ),
-        limit,
-        cursor,
-        ("pk", pk),
-    )
+    page = user_search_repo.starting_with(text, limit, cursor)
     profiles = profiles_repo.batch_by_sub(item.sub for item in page.items)
     found = []
     for item in page.items:
@@ -95,6 +72,6 @@ def pending_verifications(actor: Actor, limit: int, cursor: str | None) -> pagin
     return profiles_repo.pending_verifications(limit, cursor)
 
 
-def _first_match(item: UserSearchItem, profile: ProfileItem, text: str) -> bool:
+def _first_match(item: user_search_repo.UserSearch, profile: profiles_repo.Profile, text: str) -> bool:
     matching = [key for key, _ in search_keys(profile) if key.startswith(text)]
-    return not matching or item.sk.rpartition("#")[0] == min(matching)
+    return not matching or user_search_repo.key_of(item) == min(matching)

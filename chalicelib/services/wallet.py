@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters import ledger_repo, paging, payments_repo
 from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.payment_models import PaymentItem
-from chalicelib.adapters.transactions import transaction
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated
@@ -73,7 +72,7 @@ def deposit(actor: Actor, money: Money) -> dict[str, Any]:
 
 
 def credit_card_payment(
-    payment: PaymentItem, received: Money, actor: str, writes: list[payments.Write]
+    payment: payments_repo.Payment, received: Money, actor: str, writes: list[payments.Write]
 ) -> tuple[str, str]:
     """A card payment lands in the payer's wallet: a deposit, or a milestone payment the milestone no longer needs.
 
@@ -82,28 +81,24 @@ def credit_card_payment(
     at = iso()
     account = ledger.wallet(payment.profile_id)
     payments.settled(payment, received, account)
-    event = events.Event(
-        "DepositSucceeded",
-        {
-            "profileId": payment.profile_id,
-            "amount": received.to_json(),
-            "paymentId": payment.id,
-            "purpose": payment.purpose,
-            "recipients": [payment.profile_id],
-        },
-    )
-    with transaction("the deposit could not be recorded; retry") as tx:
-        payments.save_payment(payment)(tx, None)
+    event = {
+        "profileId": payment.profile_id,
+        "amount": received.to_json(),
+        "paymentId": payment.id,
+        "purpose": payment.purpose,
+        "recipients": [payment.profile_id],
+    }
+    with unit_of_work("the deposit could not be recorded; retry") as uow:
+        payments.save_payment(payment)(uow, None)
         posting_id = ledger_repo.add_posting(
-            tx,
+            uow,
             ledger.card_deposit(payment.profile_id, received, payment.gateway),
             at,
             payment.contract_id,
             payment.milestone_id,
         )
-        payments.clearing_ref(payment.gateway, payment.id, "deposit")(tx, posting_id)
+        payments.clearing_ref(payment.gateway, payment.id, "deposit")(uow, posting_id)
         for write in writes:
-            write(tx, posting_id)
-        events.stage(tx, event, at)
-    events.publish([event])
+            write(uow, posting_id)
+        uow.emit("DepositSucceeded", event, at)
     return posting_id, at

@@ -12,15 +12,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
-from chalicelib.adapters import events, ledger_repo, paging
+from chalicelib.adapters import ledger_repo, paging, payout_accounts_repo, withdrawals_repo
 from chalicelib.adapters.gateways import gateway
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.payment_models import ConnectAccountItem, WithdrawalItem
-from chalicelib.adapters.payment_port import GatewayUnavailable, PaymentRefused
-from chalicelib.adapters.table import EntryItem
-from chalicelib.adapters.transactions import error_code, transaction
+from chalicelib.adapters.payment_port import PaymentRefused
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain import ledger
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.clock import iso
@@ -40,38 +36,19 @@ from chalicelib.services.payments import Write, clearing_ref
 log = logging.getLogger(__name__)
 RECENT = 10  # deposits and incoming payments shown beside each queued withdrawal
 INCOMING = frozenset({"release", "dispute_split"})
-RecentMoney = dict[str, list[EntryItem]]  # "deposits" and "incoming", newest first
+RecentMoney = dict[str, list[ledger_repo.Entry]]  # "deposits" and "incoming", newest first
 
 
-def key(withdrawal_id: str) -> str:
-    return f"WITHDRAWAL#{withdrawal_id}"
+def get(withdrawal_id: str) -> withdrawals_repo.Withdrawal | None:
+    return withdrawals_repo.get(withdrawal_id)
 
 
-def get(withdrawal_id: str) -> WithdrawalItem | None:
-    try:
-        return WithdrawalItem.get(key(withdrawal_id), "WITHDRAWAL", consistent_read=True)
-    except WithdrawalItem.DoesNotExist:
-        return None
+def payout_account(profile_id: str) -> payout_accounts_repo.PayoutAccount | None:
+    return payout_accounts_repo.get(profile_id)
 
 
-def payout_account(profile_id: str) -> ConnectAccountItem | None:
-    try:
-        return ConnectAccountItem.get(f"PAYOUTACCT#{profile_id}", "ACCOUNT", consistent_read=True)
-    except ConnectAccountItem.DoesNotExist:
-        return None
-
-
-def _index(withdrawal: WithdrawalItem) -> None:
-    """The admin queue index holds a withdrawal only while it is requested or approved."""
-    if WithdrawalStatus(withdrawal.status) in QUEUES:
-        withdrawal.gsi1pk = f"WITHDRAWALS#{withdrawal.status}"
-        withdrawal.gsi1sk = f"{withdrawal.requested_at}#{withdrawal.id}"
-    else:
-        withdrawal.gsi1pk = None
-        withdrawal.gsi1sk = None
-
-
-def _event(kind: str, withdrawal: WithdrawalItem, **extra: Any) -> events.Event:
+def _event(kind: str, withdrawal: withdrawals_repo.Withdrawal, **extra: Any) -> tuple[str, dict[str, Any]]:
+    """An event about the withdrawal (type, detail), for `uow.emit` in its commit."""
     data = {
         "withdrawalId": withdrawal.id,
         "profileId": withdrawal.profile_id,
@@ -79,13 +56,13 @@ def _event(kind: str, withdrawal: WithdrawalItem, **extra: Any) -> events.Event:
         "amount": {"amount": int(withdrawal.amount), "currency": withdrawal.currency},
         "recipients": [withdrawal.profile_id],
     }
-    return events.Event(kind, data | extra)
+    return kind, data | extra
 
 
 # --- commands -----------------------------------------------------------------------------------
 
 
-def request(actor: Actor, money: Money) -> WithdrawalItem:
+def request(actor: Actor, money: Money) -> withdrawals_repo.Withdrawal:
     """POST /me/withdrawals: the provider's money goes from the wallet to payouts in flight, for an admin to approve."""
     actor.require_writable()
     profile = actor.require_verified(Role.PROVIDER)
@@ -98,36 +75,26 @@ def request(actor: Actor, money: Money) -> WithdrawalItem:
     check_withdrawal(money, ledger_repo.balance(ledger.wallet(profile.id), money.currency))
     at = iso()
     withdrawal_id = new_id()
-    withdrawal = WithdrawalItem(
-        pk=key(withdrawal_id),
-        sk="WITHDRAWAL",
-        type="Withdrawal",
-        gsi2pk=f"PAYEE#{profile.id}",
-        gsi2sk=f"{at}#{withdrawal_id}",
-        id=withdrawal_id,
-        profile_id=profile.id,
-        display_name=profile.display_name,
-        email=profile.email,
-        amount=money.amount,
-        currency=money.currency,
-        status=WithdrawalStatus.REQUESTED.value,
-        gateway=account.gateway,
-        account_id=account.account_id,
-        history=[{"from": None, "to": "requested", "by": profile.id, "at": at}],
-        requested_at=at,
-        updated_at=at,
+    withdrawal = withdrawals_repo.new(
+        withdrawal_id,
+        profile.id,
+        profile.display_name,
+        profile.email,
+        money,
+        account.gateway,
+        account.account_id,
+        [{"from": None, "to": "requested", "by": profile.id, "at": at}],
+        at,
     )
-    _index(withdrawal)
     event = _event("WithdrawalRequested", withdrawal)
-    with transaction("your wallet changed meanwhile; reload and retry") as tx:
-        tx.save(withdrawal)
-        ledger_repo.add_posting(tx, ledger.payout_request(profile.id, money), at)
-        events.stage(tx, event, at)
-    events.publish([event])
+    with unit_of_work("your wallet changed meanwhile; reload and retry") as uow:
+        withdrawals_repo.save(uow, withdrawal)
+        ledger_repo.add_posting(uow, ledger.payout_request(profile.id, money), at)
+        uow.emit(*event, at)
     return withdrawal
 
 
-def approve(actor: Actor, withdrawal_id: str) -> WithdrawalItem:
+def approve(actor: Actor, withdrawal_id: str) -> withdrawals_repo.Withdrawal:
     """Admin: approve; the `WithdrawalApproved` event queues the payout job."""
     actor.require_admin()
     withdrawal = _load(withdrawal_id)
@@ -137,14 +104,13 @@ def approve(actor: Actor, withdrawal_id: str) -> WithdrawalItem:
     withdrawal.decided_at = at
     withdrawal.decided_by = actor.sub
     event = _event("WithdrawalApproved", withdrawal, gateway=withdrawal.gateway)
-    with transaction("the withdrawal changed meanwhile; reload and retry") as tx:
-        tx.save(withdrawal)
-        events.stage(tx, event, at)
-    events.publish([event])
+    with unit_of_work("the withdrawal changed meanwhile; reload and retry") as uow:
+        withdrawals_repo.save(uow, withdrawal)
+        uow.emit(*event, at)
     return withdrawal
 
 
-def reject(actor: Actor, withdrawal_id: str, reason: str) -> WithdrawalItem:
+def reject(actor: Actor, withdrawal_id: str, reason: str) -> withdrawals_repo.Withdrawal:
     """Admin: reject with a reason; the money goes back to the wallet."""
     actor.require_admin()
     withdrawal = _load(withdrawal_id)
@@ -154,8 +120,12 @@ def reject(actor: Actor, withdrawal_id: str, reason: str) -> WithdrawalItem:
 
 
 def settle(
-    withdrawal: WithdrawalItem, action: str, actor: str, failure: dict[str, Any] | None, writes: list[Write]
-) -> WithdrawalItem:
+    withdrawal: withdrawals_repo.Withdrawal,
+    action: str,
+    actor: str,
+    failure: dict[str, Any] | None,
+    writes: list[Write],
+) -> withdrawals_repo.Withdrawal:
     """pay, fail or reject: the final move with its posting, in one transaction with `writes`."""
     target = WITHDRAWAL.next(WithdrawalStatus(withdrawal.status), action)
     money = Money(int(withdrawal.amount), withdrawal.currency)
@@ -173,31 +143,30 @@ def settle(
         posting = ledger.payout_paid(withdrawal.profile_id, money, withdrawal.gateway)
     kinds = {"pay": "WithdrawalPaid", "fail": "WithdrawalFailed", "reject": "WithdrawalRejected"}
     event = _event(kinds[action], withdrawal, reason=withdrawal.reason, failure=withdrawal.failure)
-    with transaction("the withdrawal changed meanwhile") as tx:
-        tx.save(withdrawal)
-        posting_id = ledger_repo.add_posting(tx, posting, at)
+    with unit_of_work("the withdrawal changed meanwhile") as uow:
+        withdrawals_repo.save(uow, withdrawal)
+        posting_id = ledger_repo.add_posting(uow, posting, at)
         if action == "pay":
             clearing_ref(withdrawal.gateway, str(withdrawal.transfer_id or withdrawal.payout_id), "payout")(
-                tx, posting_id
+                uow, posting_id
             )
         for write in writes:
-            write(tx, posting_id)
-        events.stage(tx, event, at)
-    events.publish([event])
+            write(uow, posting_id)
+        uow.emit(*event, at)
     return withdrawal
 
 
-def _move(withdrawal: WithdrawalItem, target: WithdrawalStatus, actor: str, at: str) -> None:
+def _move(withdrawal: withdrawals_repo.Withdrawal, target: WithdrawalStatus, actor: str, at: str) -> None:
     withdrawal.history = [
         *(withdrawal.history or []),
         {"from": withdrawal.status, "to": target.value, "by": actor, "at": at},
     ]
     withdrawal.status = target.value
     withdrawal.updated_at = at
-    _index(withdrawal)
+    withdrawals_repo.index(withdrawal)
 
 
-def _load(withdrawal_id: str) -> WithdrawalItem:
+def _load(withdrawal_id: str) -> withdrawals_repo.Withdrawal:
     withdrawal = get(withdrawal_id)
     if withdrawal is None:
         raise NotFound("no such withdrawal")
@@ -249,7 +218,7 @@ def run_payout(withdrawal_id: str) -> str:
     return "payout sent; waiting for payout.paid"
 
 
-def _fail(withdrawal: WithdrawalItem, failure: dict[str, Any]) -> str:
+def _fail(withdrawal: withdrawals_repo.Withdrawal, failure: dict[str, Any]) -> str:
     for _ in range(5):
         if WithdrawalStatus(withdrawal.status) in FINAL:
             return f"settled meanwhile: {withdrawal.status}"
@@ -262,7 +231,7 @@ def _fail(withdrawal: WithdrawalItem, failure: dict[str, Any]) -> str:
     raise Conflict("the withdrawal kept changing; the job will run again")
 
 
-def reverse_transfer(withdrawal: WithdrawalItem) -> None:
+def reverse_transfer(withdrawal: withdrawals_repo.Withdrawal) -> None:
     """Bring a transfer back from the payout account (after a failed payout), once; sets `reversal_id` in memory."""
     if not withdrawal.transfer_id or withdrawal.reversal_id:
         return
@@ -276,7 +245,7 @@ def reverse_transfer(withdrawal: WithdrawalItem) -> None:
         log.warning("reversing %s refused: %s", withdrawal.transfer_id, exc.detail)
 
 
-def _remember(withdrawal: WithdrawalItem, **values: str) -> WithdrawalItem:
+def _remember(withdrawal: withdrawals_repo.Withdrawal, **values: str) -> withdrawals_repo.Withdrawal:
     """Store gateway ids on the withdrawal (version-checked); if it moved meanwhile, continue from the stored one."""
     for _ in range(5):
         for name, value in values.items():
@@ -284,11 +253,9 @@ def _remember(withdrawal: WithdrawalItem, **values: str) -> WithdrawalItem:
                 setattr(withdrawal, name, value)
         withdrawal.updated_at = iso()
         try:
-            withdrawal.save()
+            withdrawals_repo.save_progress(withdrawal)  # an outage here is GatewayUnavailable: the job runs again
             return withdrawal
-        except PutError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise GatewayUnavailable("could not store the payout's progress; the job will run again") from None
+        except Conflict:
             withdrawal = _load(withdrawal.id)
     raise Conflict("the withdrawal kept changing; the job will run again")
 
@@ -298,15 +265,7 @@ def _remember(withdrawal: WithdrawalItem, **values: str) -> WithdrawalItem:
 
 def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
     profile = actor.require_profile()
-    partition = f"PAYEE#{profile.id}"
-    return paging.collect(
-        lambda start: WithdrawalItem.gsi2.query(
-            partition, scan_index_forward=False, last_evaluated_key=start, page_size=limit
-        ),
-        limit,
-        cursor,
-        ("gsi2pk", partition),
-    )
+    return withdrawals_repo.for_payee(profile.id, limit, cursor)
 
 
 def queue(
@@ -323,29 +282,16 @@ def queue(
         raise ValidationFailed(
             "status must be requested or approved", [{"field": "status", "message": "requested|approved"}]
         )
-    partition = f"WITHDRAWALS#{status}"
-    page = paging.collect(
-        lambda start: WithdrawalItem.gsi1.query(
-            partition, scan_index_forward=True, last_evaluated_key=start, page_size=limit
-        ),
-        limit,
-        cursor,
-        ("gsi1pk", partition),
-    )
+    page = withdrawals_repo.in_queue(status, limit, cursor)
     payees = dict.fromkeys(str(w.profile_id) for w in page.items)  # distinct, in order
     return page, {profile_id: recent_money(profile_id) for profile_id in payees}
 
 
 def recent_money(profile_id: str) -> RecentMoney:
     """Where the wallet's money came from lately: card deposits and payments received, newest first."""
-    deposits: list[EntryItem] = []
-    incoming: list[EntryItem] = []
-    for entry in EntryItem.query(
-        ledger_repo.key(ledger.wallet(profile_id)),
-        EntryItem.sk.startswith("ENTRY#"),
-        scan_index_forward=False,
-        limit=100,
-    ):
+    deposits: list[ledger_repo.Entry] = []
+    incoming: list[ledger_repo.Entry] = []
+    for entry in ledger_repo.recent_entries(ledger.wallet(profile_id), 100):
         if int(entry.amount) <= 0:
             continue
         if entry.kind == "deposit" and len(deposits) < RECENT:
@@ -368,27 +314,10 @@ def onboarding(actor: Actor) -> dict[str, Any]:
     if account is None:
         port = gateway()
         created = port.create_account(profile.id, profile.email, f"connect-{profile.id}")
-        at = iso()
-        account = ConnectAccountItem(
-            pk=f"PAYOUTACCT#{profile.id}",
-            sk="ACCOUNT",
-            type="PayoutAccount",
-            gsi1pk=f"GATEWAYACCT#{created.id}",
-            gsi1sk="ACCOUNT",
-            profile_id=profile.id,
-            account_id=created.id,
-            gateway=port.name,
-            payouts_enabled=created.payouts_enabled,
-            charges_enabled=created.charges_enabled,
-            details_submitted=created.details_submitted,
-            created_at=at,
-            updated_at=at,
-        )
+        account = payout_accounts_repo.new(profile.id, created, port.name, iso())
         try:
-            account.save()  # new: conditional on no version yet
-        except PutError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+            payout_accounts_repo.add(account)
+        except Conflict:
             account = payout_account(profile.id) or account  # a concurrent call created it (same key, same account)
     link = gateway(account.gateway).onboarding_link(account.account_id)
     return {

@@ -33,6 +33,8 @@ from infra.components.config import ROOT, XRAY_ACTIONS, StageConfig
 from infra.components.data import DELIVERABLES_PREFIX, UPLOADS_PREFIX
 from infra.components.functions import (
     CONSUME_ACTIONS,
+    OUTBOX_FILTER,
+    STREAM_ACTIONS,
     TABLE_ACTIONS,
     Access,
     Function,
@@ -137,6 +139,15 @@ class Api(Concern):
                 # timeout well inside the queue's visibility timeout so a slow run is not redelivered.
                 resource.add_override(f"Properties.Events.{event_id}.Properties.Queue", queues[queue].queue_arn)
                 resource.add_override("Properties.Timeout", queue_specs[queue].visibility_timeout // 2)
+            for event_id in function.streams:
+                # This stack's table stream (the packaged ARN is a placeholder), only outbox inserts
+                # (every other write of the table is filtered out before a Lambda runs), and a failing
+                # batch is split to find the bad record instead of blocking the shard.
+                source = f"Properties.Events.{event_id}.Properties"
+                resource.add_override(f"{source}.Stream", table.table_stream_arn)
+                resource.add_override(f"{source}.FilterCriteria", {"Filters": [{"Pattern": OUTBOX_FILTER}]})
+                resource.add_override(f"{source}.BisectBatchOnFunctionError", True)
+                resource.add_override(f"{source}.MaximumRetryAttempts", 100)
             for key, value in environment.items():
                 resource.add_override(f"Properties.Environment.Variables.{key}", value)
             # Chalice's own `log_retention_in_days` cannot be used: for the API handler it writes
@@ -224,6 +235,14 @@ class Api(Concern):
         if access.put_events:
             statements.append(
                 iam.PolicyStatement(sid="Events", actions=["events:PutEvents"], resources=[self.bus.event_bus_arn])
+            )
+        if access.read_stream:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="Stream",
+                    actions=list(STREAM_ACTIONS),
+                    resources=[self.table.table_stream_arn or f"{self.table.table_arn}/stream/*"],
+                )
             )
         if access.users:
             statements.append(

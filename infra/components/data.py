@@ -42,6 +42,7 @@ class Data(Concern):
             ),
             deletion_protection=config.prod,
             time_to_live_attribute=spec.ttl_attribute,
+            stream=dynamodb.StreamViewType(spec.stream_view),
             removal_policy=config.removal_policy,
         )
         for index in spec.indexes:

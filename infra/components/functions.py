@@ -6,6 +6,7 @@ the actions declared here; anything not listed is denied.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,14 @@ TABLE_ACTIONS = (
     "dynamodb:BatchWriteItem",
     "dynamodb:ConditionCheckItem",
 )
+STREAM_ACTIONS = (
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+)
+# Lambda event filtering on the table's stream: only new outbox items invoke the relay.
+OUTBOX_FILTER = json.dumps({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["Outbox"]}}}})
 CONSUME_ACTIONS = (
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
@@ -40,7 +49,8 @@ class Access:
 
     bucket: tuple[str, ...] = ()  # S3 actions on uploads/* and deliverables/* (ListBucket: on the bucket)
     workflow: tuple[str, ...] = ()  # Step Functions actions on the milestone machine
-    put_events: bool = False  # events:PutEvents on the bus (the outbox publishes after commit)
+    put_events: bool = False  # events:PutEvents on the bus (only the outbox relay publishes)
+    read_stream: bool = False  # the table's stream (the outbox relay's event source)
     send_to: tuple[str, ...] = ()  # queues (names from infra/resources.py) it sends messages to
     users: tuple[str, ...] = ()  # Cognito admin actions on the user pool
 
@@ -51,7 +61,6 @@ class Access:
 API_ACCESS = Access(
     bucket=("s3:GetObject", "s3:PutObject", "s3:ListBucket"),
     workflow=("states:StartExecution", "states:SendTaskSuccess"),
-    put_events=True,
     send_to=(f"{PREFIX}-payouts",),
     users=("cognito-idp:AdminUserGlobalSignOut",),  # suspension signs the user out
 )
@@ -59,15 +68,15 @@ API_ACCESS = Access(
 # these rights with no change here).
 CONSUMER_ACCESS: dict[str, Access] = {
     # park a token (and answer it at once when the decision already happened), auto-accept (releases, publishes)
-    f"{PREFIX}-milestone-callbacks": Access(workflow=("states:SendTaskSuccess",), put_events=True),
+    f"{PREFIX}-milestone-callbacks": Access(workflow=("states:SendTaskSuccess",)),
     f"{PREFIX}-notifications": Access(),  # inbox items only
     f"{PREFIX}-metrics": Access(),  # daily aggregates only
-    f"{PREFIX}-payouts": Access(put_events=True),  # Stripe transfers/payouts, ledger, events
+    f"{PREFIX}-payouts": Access(),  # Stripe transfers/payouts, ledger, events (outbox items)
 }
 # Other functions (scheduled jobs, ...) by their Python function name.
 FUNCTION_ACCESS: dict[str, Access] = {
-    # the scheduled outbox sweep: re-publishes outbox items left by a failed publish, then deletes them
-    "outbox_sweep": Access(put_events=True),
+    # the outbox relay: the table's stream in, EventBridge out (the one function that publishes)
+    "outbox_relay": Access(put_events=True, read_stream=True),
 }
 
 
@@ -78,6 +87,7 @@ class Function:
     logical_id: str
     name: str  # the Python function name (the API's is APIHandler)
     queues: dict[str, str]  # SQS event source logical name -> queue name (infra/resources.py)
+    streams: tuple[str, ...] = ()  # DynamoDB stream event source logical names (the table's stream)
 
 
 def _queue_of(arn: Any) -> str:
@@ -100,7 +110,10 @@ def packaged_functions(sam: Mapping[str, Any]) -> list[Function]:
             for event_id, event in (props.get("Events") or {}).items()
             if event["Type"] == "SQS"
         }
-        found.append(Function(logical_id, name, queues))
+        streams = tuple(
+            event_id for event_id, event in (props.get("Events") or {}).items() if event["Type"] == "DynamoDB"
+        )
+        found.append(Function(logical_id, name, queues, streams))
     return found
 
 

@@ -40,8 +40,9 @@ def the(synth: Synth, kind: str) -> tuple[str, dict[str, Any]]:
 
 
 def distribution(synth: Synth) -> tuple[str, dict[str, Any]]:
-    logical_id, resource = the(synth, "AWS::CloudFront::Distribution")
-    return logical_id, resource["Properties"]["DistributionConfig"]
+    """The back office's distribution (the public API's edge cache has its own: test_edge_cache.py)."""
+    (logical_id,) = [k for k in synth.of_type("AWS::CloudFront::Distribution") if k.startswith("BackOffice")]
+    return logical_id, synth.resources[logical_id]["Properties"]["DistributionConfig"]
 
 
 def origins(synth: Synth) -> dict[str, dict[str, Any]]:

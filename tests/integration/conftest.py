@@ -11,7 +11,10 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import MOTO_PORT
+# Not `from tests.conftest import MOTO_PORT`: pytest loaded tests/conftest.py as `conftest`, and importing it
+# again as `tests.conftest` ran it a second time, with a new port and a new AWS_ENDPOINT_URL. Whatever had
+# imported the PynamoDB models in between (a test module collected earlier) then kept the first endpoint.
+MOTO_PORT = int(os.environ["MOTO_PORT"])
 
 PASSWORD = "Integration-1!"
 

@@ -1,8 +1,9 @@
-"""Platform figures, user search and the back-office routes against moto: counted once, read with one Query."""
+"""Platform figures, user search and the back-office routes against moto: counted once on sharded counters."""
 
 from __future__ import annotations
 
 import json
+import statistics
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -10,13 +11,14 @@ from typing import Any
 import pytest
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.adapters import metrics_models
+from chalicelib.adapters import metrics_repo
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.ids import new_id
-from chalicelib.adapters.metrics_models import MARKER_SK, MetricsDayItem, MetricsMarkerItem, UserSearchItem
+from chalicelib.adapters.metrics_models import UserSearchItem
+from chalicelib.adapters.metrics_repo import MARKER_SK, MetricsMarkerItem, partition
 from chalicelib.domain.clock import now
 from chalicelib.domain.errors import Forbidden, ValidationFailed
-from chalicelib.domain.metrics import Effect
+from chalicelib.domain.metrics import SHARDS, Effect, derived, shard_of
 from chalicelib.domain.money import Money
 from chalicelib.handlers.backoffice import METRICS_QUEUE, on_metrics_event
 from chalicelib.services import escrow, metrics
@@ -43,7 +45,41 @@ def envelope(detail_type: str, detail: dict[str, Any], at: str = "2001-02-03T10:
 def totals(day: str | None = None) -> dict[str, Any]:
     today = day or now().date().isoformat()
     figures = metrics.figures(ADMIN, today, today, "EUR").totals
-    return {"counts": dict(figures.counts), "money": dict(figures.money), "award_minutes": list(figures.award_minutes)}
+    return {"counts": dict(figures.counts), "money": dict(figures.money), "awards": dict(figures.award_histogram)}
+
+
+def stored(day: str) -> dict[str, list[dict[str, Any]]]:
+    """The raw metrics items of `day`, by partition key: a Query of every shard, past the repository."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for shard in range(SHARDS):
+        page = client("dynamodb").query(
+            TableName=get_settings().table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :day)",
+            ExpressionAttributeValues={":pk": {"S": partition(shard)}, ":day": {"S": day}},
+            ConsistentRead=True,
+        )
+        if page["Items"]:
+            found[partition(shard)] = page["Items"]
+    return found
+
+
+def size(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (its documented sizing rules)."""
+    ((kind, raw),) = value.items()
+    if kind == "S":
+        return len(raw.encode())
+    if kind == "N":
+        digits = raw.lstrip("-").replace(".", "").strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + size(v) + 1 for k, v in raw.items())
+    if kind == "L":
+        return 3 + sum(size(v) + 1 for v in raw)
+    return 1
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + size(value) for name, value in item.items())
 
 
 def eur(amount: int) -> dict[str, Any]:
@@ -76,16 +112,21 @@ def test_ignored_events_write_nothing(aws: dict[str, str]) -> None:
     event = envelope("MilestoneSubmitted", {"files": 1}, at="2001-04-01T08:00:00.000Z")
     assert on_metrics_event(event) is False
     assert not counted(event["detail"]["eventId"])
-    assert list(MetricsDayItem.query("METRICS#daily", MetricsDayItem.sk.startswith("2001-04-01"))) == []
+    assert stored("2001-04-01") == {}
 
 
-def test_money_is_kept_per_currency(aws: dict[str, str]) -> None:
-    on_metrics_event(envelope("DepositSucceeded", {"amount": eur(1000)}, at="2001-05-01T12:00:00.000Z"))
-    on_metrics_event(
-        envelope("DepositSucceeded", {"amount": {"amount": 700, "currency": "USD"}}, at="2001-05-01T12:00:00.000Z")
-    )
-    assert metrics.figures(ADMIN, "2001-05-01", "2001-05-01", "EUR").totals.amount("deposits") == 1000
-    assert metrics.figures(ADMIN, "2001-05-01", "2001-05-01", "USD").totals.amount("deposits") == 700
+def test_money_is_kept_per_currency_and_counts_are_not(aws: dict[str, str]) -> None:
+    at = "2001-05-01T12:00:00.000Z"
+    on_metrics_event(envelope("DepositSucceeded", {"amount": eur(1000)}, at=at))
+    on_metrics_event(envelope("DepositSucceeded", {"amount": {"amount": 700, "currency": "USD"}}, at=at))
+    on_metrics_event(envelope("MilestoneFunded", {"amount": {"amount": 300, "currency": "USD"}}, at=at))
+    on_metrics_event(envelope("TaskPosted", {"taskId": "t"}, at=at))
+    eur_day = metrics.figures(ADMIN, "2001-05-01", "2001-05-01", "EUR").totals
+    usd_day = metrics.figures(ADMIN, "2001-05-01", "2001-05-01", "USD").totals
+    assert (eur_day.amount("deposits"), eur_day.amount("gmv")) == (1000, 0)
+    assert (usd_day.amount("deposits"), usd_day.amount("gmv")) == (700, 300)
+    for day in (eur_day, usd_day):  # a USD funding is a funding in every currency's view
+        assert (day.count("milestones_funded"), day.count("tasks_posted")) == (1, 1)
 
 
 def test_concurrent_deliveries_of_one_event_count_once(aws: dict[str, str]) -> None:
@@ -135,14 +176,14 @@ def test_only_the_markers_failed_condition_means_counted_before(aws: dict[str, s
     Any other failure raises (the message is delivered again) and writes nothing, the marker included."""
     effect = Effect("2001-08-01", {"tasks_posted": 1})
     event_id = new_id()
-    assert metrics_models.record(event_id, "TaskPosted", effect) is True
-    assert metrics_models.record(event_id, "TaskPosted", effect) is False
+    assert metrics_repo.record(event_id, "TaskPosted", effect) is True
+    assert metrics_repo.record(event_id, "TaskPosted", effect) is False
 
-    broken = {"pk": {"S": "METRICS#daily"}, "sk": {"S": "2001-08-02"}, "type": {"S": "MetricsDay"}}
-    client("dynamodb").put_item(TableName=get_settings().table_name, Item=broken | {"tasks_posted": {"S": "x"}})
     other = new_id()
+    broken = {"pk": {"S": partition(shard_of(other))}, "sk": {"S": "2001-08-02"}, "type": {"S": "MetricsDay"}}
+    client("dynamodb").put_item(TableName=get_settings().table_name, Item=broken | {"tasks_posted": {"S": "x"}})
     with pytest.raises(TransactWriteError):
-        metrics_models.record(other, "TaskPosted", Effect("2001-08-02", {"tasks_posted": 1}))
+        metrics_repo.record(other, "TaskPosted", Effect("2001-08-02", {"tasks_posted": 1}))
     assert not counted(other)
     assert totals("2001-08-01")["counts"]["tasks_posted"] == 1
 
@@ -152,7 +193,8 @@ def test_award_times_give_the_median(aws: dict[str, str]) -> None:
         detail = {"amount": eur(1000), "taskOpenedAt": opened}
         on_metrics_event(envelope("ContractAwarded", detail, at="2001-09-01T10:00:00.000Z"))
     result = metrics.figures(ADMIN, "2001-09-01", "2001-09-01", "EUR")
-    assert sorted(result.totals.award_minutes) == [60, 180, 3000]  # an award without an opening time is not timed
+    assert result.totals.award_histogram == {60: 1, 180: 1, 3000: 1}  # an award without an opening time is not timed
+    assert result.totals.awards_timed == 3
     assert result.totals.count("contracts_awarded") == 4
     assert result.totals.amount("awarded") == 4000
 
@@ -169,6 +211,45 @@ def test_a_dispute_split_without_commission_uses_the_contract_rate(aws: dict[str
     assert day["money"]["released"] == 30000
     assert day["money"]["refunded"] == 10000
     assert day["money"]["revenue"] == 3000  # the contract's 10 %, rounded as the ledger does
+
+
+def test_one_days_events_spread_over_shards(aws: dict[str, str]) -> None:
+    """Each event lands on the shard of its id: a day is many partitions, and the read sums them."""
+    events = [envelope("MilestoneFunded", {"amount": eur(100)}, at="2001-12-01T09:00:00.000Z") for _ in range(20)]
+    for event in events:
+        assert on_metrics_event(event) is True
+    written = stored("2001-12-01")
+    assert set(written) == {partition(shard_of(e["detail"]["eventId"])) for e in events}
+    assert len(written) > 1
+    for items in written.values():  # one item per shard: an event's counts ride with its money
+        assert [item["sk"]["S"] for item in items] == ["2001-12-01#EUR"]
+    assert sum(int(item["gmv"]["N"]) for (item,) in written.values()) == 2000
+    assert sum(int(item["milestones_funded"]["N"]) for (item,) in written.values()) == 20
+    day = totals("2001-12-01")
+    assert day["counts"]["milestones_funded"] == 20 and day["money"]["gmv"] == 2000
+
+
+def test_award_times_do_not_grow_the_items(aws: dict[str, str]) -> None:
+    """200 awards on one day and one shard (the worst case): every item stays small and stops growing."""
+    day = "2001-12-02"
+    times = [*range(1, 41), 60, 180, 600, 1500, 3000, 7200, 14000, 20000, 30000, 43000]  # bucket values, to 30 days
+    on_one_shard = (event_id for event_id in iter(new_id, None) if shard_of(event_id) == 0)
+    sizes: list[dict[str, int]] = []
+    for round_ in range(4):
+        for minutes in times:
+            award = Effect(day, {"contracts_awarded": 1}, {"awarded": 1000}, "EUR", (minutes,))
+            assert metrics_repo.record(next(on_one_shard), "ContractAwarded", award) is True
+        if round_ in (0, 3):  # after 50 and after 200 awards
+            (items,) = stored(day).values()
+            sizes.append({item["sk"]["S"]: item_size(item) for item in items})
+    assert set(sizes[-1]) == {f"{day}#EUR", f"{day}#AWARDS"}
+    assert max(sizes[-1].values()) < 1024  # within one write unit
+    for sk, now_size in sizes[-1].items():  # a list of minutes would have grown 4.5 B per award: 675 B
+        assert now_size - sizes[0][sk] <= 8, (sk, sizes)
+    figures = metrics.figures(ADMIN, day, day, "EUR").totals
+    assert figures.awards_timed == 200 and figures.count("contracts_awarded") == 200
+    assert figures.award_histogram == dict.fromkeys(times, 4)
+    assert derived(figures)["median_hours_to_award"] == round(statistics.median(times) / 60, 1)
 
 
 # --- the figures follow a real contract ------------------------------------------------------
@@ -212,7 +293,7 @@ def test_a_contract_moves_todays_figures(aws: dict[str, str]) -> None:
         queues=[METRICS_QUEUE],
     )
     assert moved(after) == wanted
-    assert len(after["award_minutes"]) == len(before["award_minutes"]) + 1
+    assert sum(after["awards"].values()) == sum(before["awards"].values()) + 1
     while pump.drain(queues=[METRICS_QUEUE]):  # the rest of this test's events count nothing more
         pass
     assert totals() == after

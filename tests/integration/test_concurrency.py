@@ -37,7 +37,7 @@ def _eur(account: str) -> int:
 
 
 def _entries(account: str) -> list[EntryItem]:
-    return list(EntryItem.query(ledger_repo.key(account), EntryItem.sk.startswith("ENTRY#"), consistent_read=True))
+    return ledger_repo.all_entries(account)
 
 
 def _describe(errors: list[BaseException]) -> list[str]:

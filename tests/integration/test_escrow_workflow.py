@@ -148,7 +148,7 @@ def test_moto_gap_a_stale_callback_answer_changes_nothing_whether_accepted_or_re
     `StepFunctionsParserBackend.send_task_success` (moto/stepfunctions/parser/models.py) returns 200.
 
     The workaround: nothing relies on the refusal. Commands answer a wait only through the token the
-    workflow parked in the table, taken with a conditioned delete first (`escrow._answer_wait`/`_take`),
+    workflow parked in the table, taken with a conditioned delete first (`escrow._answer_wait`/`tokens_repo.take`),
     so each parked token is sent once; `adapters.workflow.succeed` reports a refusal as False instead of
     raising, and no caller decides anything by it. A stale answer (a redelivered callback message, a
     replay) therefore leaves the milestone, the parked token and the execution as they were.

@@ -7,6 +7,7 @@ moto server; the Stripe calls go through the real SDK into tests/stripe_fake.py.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +19,12 @@ from chalicelib.adapters import contracts_repo, ledger_repo
 from chalicelib.adapters.payment_models import HeldEventItem, PaymentItem, WebhookEventItem
 from chalicelib.adapters.payment_port import GatewayUnavailable, PaymentRefused
 from chalicelib.adapters.sandbox_gateway import SandboxGateway
-from chalicelib.adapters.table import EntryItem, OutboxItem
+from chalicelib.adapters.table import EntryItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
 from chalicelib.services import escrow, payments, refunds, stripe_events, wallet
+from scripts import pump
 from tests.integration.market import ADMIN, active_contract, person, put_file
 from tests.stripe_fake import StripeWorld, signed, stripe_world, using
 
@@ -40,7 +42,7 @@ def balance(account: str) -> int:
 
 
 def entries(account: str) -> list[EntryItem]:
-    return list(EntryItem.query(ledger_repo.key(account), EntryItem.sk.startswith("ENTRY#"), consistent_read=True))
+    return ledger_repo.all_entries(account)
 
 
 def milestone(contract_id: str, milestone_id: str) -> Any:
@@ -303,8 +305,9 @@ def test_a_refund_after_release_is_refused_here_and_absorbed_by_the_platform_fro
     assert balance(provider_wallet) == earned  # the provider is never clawed back
     assert balance(ledger.wallet(customer.profile_id or "")) == 0
     assert balance(ledger.LOSSES) - losses == -60000
-    alerts = [o for o in OutboxItem.query("OUTBOX", consistent_read=True) if o.detail_type == "RefundUnrecovered"]
-    assert all(o.detail["paymentId"] for o in alerts)
+    pump.stream.relay()
+    alerts = [json.loads(e["Detail"]) for e in pump.stream.relayed if e["DetailType"] == "RefundUnrecovered"]
+    assert [a["paymentId"] for a in alerts] == [funding.payment["id"]]  # the back office hears of the loss
 
 
 # --- disputes, unknown events ----------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from chalicelib.adapters import ledger_repo
 from chalicelib.adapters.aws import client
 from chalicelib.adapters.payment_port import GatewayUnavailable
 from chalicelib.adapters.sandbox_gateway import SandboxGateway
-from chalicelib.adapters.table import EntryItem
 from chalicelib.domain import ledger
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden
 from chalicelib.domain.money import Money
@@ -26,6 +25,7 @@ from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
 from chalicelib.services import contracts, escrow, payments, profiles, reconciliation, refunds, wallet, withdrawals
 from chalicelib.services.identity import Actor, authenticate
 from chalicelib.settings import get_settings
+from scripts import pump
 from tests.integration.conftest import Users
 from tests.integration.market import ADMIN, active_contract, open_task, person, place_bid, put_file
 from tests.stripe_fake import StripeWorld, stripe_world, using
@@ -44,8 +44,7 @@ def balance(account: str) -> int:
 
 
 def kinds(account: str) -> list[tuple[str, int]]:
-    found = EntryItem.query(ledger_repo.key(account), EntryItem.sk.startswith("ENTRY#"), consistent_read=True)
-    return [(e.kind, int(e.amount)) for e in found]
+    return [(e.kind, int(e.amount)) for e in ledger_repo.all_entries(account)]
 
 
 def run_payout_jobs(withdrawal_id: str) -> list[str]:
@@ -53,6 +52,7 @@ def run_payout_jobs(withdrawal_id: str) -> list[str]:
     sqs, url = client("sqs"), get_settings().queue_urls[PAYOUTS_QUEUE]
     results = []
     for _ in range(5):
+        pump.stream.relay()  # the approval's event: from the table's stream to EventBridge, then this queue
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
         for message in messages:
             body = json.loads(message["Body"])

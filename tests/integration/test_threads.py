@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters import profiles_repo, threads_repo
+from chalicelib.adapters import moderation_repo, profiles_repo, threads_repo
 from chalicelib.adapters.table import ContractItem, NotificationItem
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.money import Money
@@ -197,7 +197,7 @@ def test_clean_messages_are_not_flagged_and_the_queue_is_admins_only() -> None:
     )
     assert not message.flagged
     assert message.masked == message.text
-    assert threads_repo.get_flag(message.id) is None
+    assert moderation_repo.get_flag(message.id) is None
     with pytest.raises(Forbidden):
         moderation.queue(customer, "flagged", 20, None)
     with pytest.raises(ValidationFailed):

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("chalicelib.schemas", "pydantic")
 
 
-def forbidden_imports(source: str) -> list[str]:
-    """Every module of FORBIDDEN (or below it) that `source` imports, at any depth, lazily or not."""
+def forbidden_imports(source: str, forbidden: tuple[str, ...] = FORBIDDEN) -> list[str]:
+    """Every module of `forbidden` (or below it) that `source` imports, at any depth, lazily or not."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -26,7 +26,7 @@ def forbidden_imports(source: str) -> list[str]:
             names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
         else:
             continue
-        found += [name for name in names if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)]
+        found += [name for name in names if any(name == f or name.startswith(f + ".") for f in forbidden)]
     return found
 
 

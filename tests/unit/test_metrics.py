@@ -1,7 +1,10 @@
-"""Platform figures, pure: which event moves which counter, rates in basis points, the median time to award."""
+"""Platform figures, pure: which event moves which counter, rates in basis points, shards, the median time to award."""
 
 from __future__ import annotations
 
+import hashlib
+import statistics
+from collections import Counter
 from datetime import date
 from fractions import Fraction
 from types import SimpleNamespace
@@ -143,23 +146,86 @@ def test_rate_matches_exact_arithmetic(part: int, whole: int) -> None:
     assert metrics.rate_bps(part, whole) == int(exact + Fraction(1, 2))
 
 
-def test_median_hours() -> None:
-    assert metrics.median_hours([]) is None
-    assert metrics.median_hours([90]) == 1.5
-    assert metrics.median_hours([3000, 60, 180]) == 3.0
-    assert metrics.median_hours([60, 120]) == 1.5
+def test_median_hours_from_a_histogram() -> None:
+    assert metrics.median_hours({}) is None
+    assert metrics.median_hours({60: 0}) is None
+    assert metrics.median_hours({90: 1}) == 1.5
+    assert metrics.median_hours({3000: 1, 60: 1, 180: 1}) == 3.0
+    assert metrics.median_hours({60: 1, 120: 1}) == 1.5
+    assert metrics.median_hours({60: 3, 3000: 1}) == 1.0  # the middle two are both 60
+    assert metrics.median_hours({60: 2, 180: 2}) == 2.0  # between the 2nd and the 3rd sample
+
+
+@given(st.lists(st.sampled_from([0, 1, 7, 60, 99, 180, 990, 1500, 3000, 14000, 990000]), min_size=1, max_size=60))
+def test_the_histogram_median_is_exact_for_bucket_values(minutes: list[int]) -> None:
+    counts = metrics.histogram(minutes)
+    assert sum(counts.values()) == len(minutes)
+    assert metrics.median_minutes(counts) == statistics.median(minutes)
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=60))
+def test_the_histogram_median_is_within_a_bucket_of_the_true_one(minutes: list[int]) -> None:
+    found = metrics.median_minutes(metrics.histogram(minutes))
+    assert found is not None
+    assert abs(found - statistics.median(minutes)) <= 0.05 * max(minutes)  # buckets keep the order
+
+
+@pytest.mark.parametrize(
+    ("minutes", "bucket"),
+    [(0, 0), (7, 7), (60, 60), (99, 99), (180, 180), (184, 180), (185, 190), (995, 1000), (1470, 1500), (3000, 3000)],
+)
+def test_buckets_keep_two_significant_digits(minutes: int, bucket: int) -> None:
+    assert metrics.bucket(minutes) == bucket
+
+
+def test_the_number_of_buckets_is_bounded() -> None:
+    assert len({metrics.bucket(m) for m in range(10**5)}) == 100 + 3 * 90 + 1  # 0..99, 90 a decade, 100000
+    assert all(abs(metrics.bucket(m) - m) * 20 <= m for m in range(100, 10**5, 37))  # within 5 %
+    with pytest.raises(ValueError, match="negative"):
+        metrics.bucket(-1)
+
+
+def test_shards_are_stable_and_spread() -> None:
+    assert metrics.shard_of("event-1") == metrics.shard_of("event-1")
+    assert metrics.shard_of("event-1", 7) == int(hashlib.sha256(b"event-1").hexdigest()[:16], 16) % 7
+    spread = Counter(metrics.shard_of(f"e{n}") for n in range(100 * metrics.SHARDS))
+    assert set(spread) == set(range(metrics.SHARDS))
+    assert max(spread.values()) < 2 * min(spread.values())  # ~100 each
+
+
+def test_shard_parts_sum_into_days() -> None:
+    parts = [
+        metrics.DayFigures("2026-11-25", counts={"tasks_posted": 2}),
+        metrics.DayFigures("2026-11-24", money={"gmv": 100}),
+        metrics.DayFigures("2026-11-25", counts={"tasks_posted": 3, "new_users": 1}),
+        metrics.DayFigures("2026-11-25", money={"gmv": 250, "revenue": 25}),
+        metrics.DayFigures("2026-11-25", award_histogram={60: 1, 180: 2}),
+        metrics.DayFigures("2026-11-25", award_histogram={180: 1, 3000: 1}),
+    ]
+    days = metrics.by_day(parts)
+    assert sorted(days) == ["2026-11-24", "2026-11-25"]
+    day = days["2026-11-25"]
+    assert day.count("tasks_posted") == 5 and day.count("new_users") == 1
+    assert day.amount("gmv") == 250 and day.amount("revenue") == 25
+    assert day.award_histogram == {60: 1, 180: 3, 3000: 1} and day.awards_timed == 5
+    assert metrics.median_hours(day.award_histogram) == 3.0
+    assert days["2026-11-24"].amount("gmv") == 100 and days["2026-11-24"].awards_timed == 0
+    assert metrics.by_day([]) == {}
 
 
 def test_totals_and_derived_figures() -> None:
     days = [
-        metrics.DayFigures("2026-11-24", {"milestones_funded": 2}, {"gmv": 250000}, [60]),
-        metrics.DayFigures("2026-11-25", {"disputes_opened": 1}, {"released": 200000, "revenue": 20000}, [180, 3000]),
+        metrics.DayFigures("2026-11-24", {"milestones_funded": 2}, {"gmv": 250000}, {60: 1}),
+        metrics.DayFigures(
+            "2026-11-25", {"disputes_opened": 1}, {"released": 200000, "revenue": 20000}, {180: 1, 3000: 1}
+        ),
         metrics.DayFigures("2026-11-26"),
     ]
     total = metrics.combine(days, "total")
     assert total.amount("gmv") == 250000 and total.amount("revenue") == 20000
     assert total.count("milestones_funded") == 2 and total.count("disputes_opened") == 1
     assert total.count("new_users") == 0
+    assert total.awards_timed == 3
     assert metrics.derived(total) == {"take_rate_bps": 800, "dispute_rate_bps": 5000, "median_hours_to_award": 3.0}
     assert metrics.derived(days[2]) == {"take_rate_bps": None, "dispute_rate_bps": None, "median_hours_to_award": None}
 

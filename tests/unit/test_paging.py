@@ -1,4 +1,4 @@
-"""Cursors: opaque, round-trip, and refused when forged or taken from another list."""
+"""Cursors: opaque, round-trip, and refused when forged or taken from another list; merged shard paging."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.paging import collect, decode, encode
+from chalicelib.adapters.paging import (
+    MAX_CURSOR,
+    Page,
+    collect,
+    collect_merged,
+    decode,
+    decode_merged,
+    encode,
+    encode_merged,
+)
 from chalicelib.domain.errors import ValidationFailed
 
 KEY = {
@@ -170,3 +179,173 @@ def test_cursor_json_is_compact() -> None:
     assert cursor is not None
     assert json.loads(base64.urlsafe_b64decode(cursor + "==")) == {"a": {"S": "b"}}
     assert len(cursor) <= len(b64('{"a":{"S":"b"}}'))
+
+
+# Merged paging over shards (the task-status listings): fakes with PynamoDB's ResultIterator contract.
+
+SHARDS = [f"L#{n:02d}" for n in range(4)]
+
+
+class ShardResults:
+    """One shard's Query: pages of `page_size`, fetched lazily; last_evaluated_key is the key of the
+    last item yielded, and None after the last item of the last page (as PynamoDB reports it)."""
+
+    def __init__(self, rows: list[str], page_size: int, calls: list[str], partition: str) -> None:
+        self.rows, self.page_size, self.calls, self.partition = rows, page_size, calls, partition
+        self.last_evaluated_key: dict[str, Any] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for offset in range(0, max(len(self.rows), 1), self.page_size):
+            self.calls.append(self.partition)  # one Query per page actually read
+            page = self.rows[offset : offset + self.page_size]
+            for n, row in enumerate(page):
+                final = n == len(page) - 1 and offset + self.page_size >= len(self.rows)
+                self.last_evaluated_key = None if final else {"p": {"S": self.partition}, "s": {"S": row}}
+                yield row
+
+
+class Sharded:
+    """A listing spread over SHARDS; rows are their own sort keys (`<moment>#<id>`, unique)."""
+
+    def __init__(self, rows_by_shard: dict[str, list[str]]) -> None:
+        self.rows = rows_by_shard
+        self.calls: list[str] = []
+
+    def everything(self, newest_first: bool) -> list[str]:
+        return sorted((r for rows in self.rows.values() for r in rows), reverse=newest_first)
+
+    def page(self, limit: int, cursor: str | None, newest_first: bool) -> Page[Any]:
+        def query(partition: str, start: dict[str, Any] | None) -> ShardResults:
+            rows = sorted(self.rows.get(partition, []), reverse=newest_first)
+            if start is not None:
+                assert start["p"]["S"] == partition
+                after = start["s"]["S"]
+                rows = [r for r in rows if (r < after if newest_first else r > after)]
+            return ShardResults(rows, limit, self.calls, partition)
+
+        return collect_merged(
+            query,
+            SHARDS,
+            lambda row: row,
+            lambda partition, sort: {"p": {"S": partition}, "s": {"S": sort}},
+            limit,
+            cursor,
+            newest_first,
+        )
+
+    def walk(self, limit: int, newest_first: bool) -> list[Page[Any]]:
+        pages = [self.page(limit, None, newest_first)]
+        while pages[-1].next_cursor:
+            pages.append(self.page(limit, pages[-1].next_cursor, newest_first))
+        return pages
+
+
+def rows(shard: int, count: int, start: int = 0, step: int = 1) -> list[str]:
+    return [
+        f"2026-05-01T10:{(start + n * step) // 60:02d}:{(start + n * step) % 60:02d}Z#T{shard}-{n}"
+        for n in range(count)
+    ]
+
+
+def spread(count: int) -> Sharded:
+    """`count` rows dealt round-robin-ish over the shards, times interleaved."""
+    by_shard: dict[str, list[str]] = {p: [] for p in SHARDS}
+    for n in range(count):
+        shard = (n * 7) % 4
+        by_shard[SHARDS[shard]].append(f"2026-05-01T{n // 60:02d}:{n % 60:02d}:00Z#T{n:03d}")
+    return Sharded(by_shard)
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+@pytest.mark.parametrize("limit", [1, 3, 7, 40])
+def test_merged_pages_return_every_item_once_in_order(limit: int, newest_first: bool) -> None:
+    listing = spread(23)
+    pages = listing.walk(limit, newest_first)
+    assert [r for p in pages for r in p.items] == listing.everything(newest_first)
+    assert all(len(p.items) == limit for p in pages[:-1])
+    assert pages[-1].next_cursor is None
+
+
+def test_merged_first_page_takes_the_newest_of_all_shards_and_the_cursor_marks_each_shards_last_returned() -> None:
+    listing = Sharded({SHARDS[0]: ["05#a", "01#b"], SHARDS[1]: ["04#c"], SHARDS[2]: ["03#d", "02#e"], SHARDS[3]: []})
+    first = listing.page(3, None, newest_first=True)
+    assert first.items == ["05#a", "04#c", "03#d"]
+    positions = decode_merged(first.next_cursor, SHARDS)
+    # shard 0 read "01#b" but did not return it: the cursor stays on "05#a", so it comes next time
+    assert positions == {SHARDS[0]: "05#a", SHARDS[1]: None, SHARDS[2]: "03#d", SHARDS[3]: None}
+    second = listing.page(3, first.next_cursor, newest_first=True)
+    assert second.items == ["02#e", "01#b"]
+    assert second.next_cursor is None
+
+
+def test_merged_done_shards_are_not_queried_again() -> None:
+    listing = Sharded({SHARDS[0]: rows(0, 9), SHARDS[1]: rows(1, 1, start=30), SHARDS[2]: [], SHARDS[3]: rows(3, 2)})
+    first = listing.page(4, None, newest_first=True)
+    assert sorted(listing.calls) == sorted(SHARDS)  # one Query per shard on the first page
+    done = {p for p, at in decode_merged(first.next_cursor, SHARDS).items() if at is None}
+    assert {SHARDS[1], SHARDS[2]} <= done
+    listing.calls.clear()
+    listing.page(4, first.next_cursor, newest_first=True)
+    assert not set(listing.calls) & done
+
+
+def test_merged_one_crowded_shard_pages_to_its_end_with_one_query_per_live_shard() -> None:
+    crowded = rows(0, 60)
+    listing = Sharded(
+        {SHARDS[0]: crowded, SHARDS[1]: rows(1, 2, start=10), SHARDS[2]: rows(2, 1, start=45), SHARDS[3]: []}
+    )
+    pages = listing.walk(5, newest_first=False)
+    assert [r for p in pages for r in p.items] == listing.everything(newest_first=False)
+    assert len(pages) == 13  # 63 rows, 5 a page
+    assert len(listing.calls) <= 4 + 2 * (len(pages) - 1)  # later pages query only the crowded shard (+ one end check)
+
+
+def test_merged_last_page_has_no_cursor_when_every_shard_ends_with_it() -> None:
+    listing = spread(8)
+    page = listing.page(8, None, newest_first=True)
+    assert len(page.items) == 8 and page.next_cursor is None
+    empty = Sharded({})
+    assert empty.page(5, None, newest_first=True) == Page([], None)
+
+
+def test_merged_cursor_round_trips_and_fits_a_query_value() -> None:
+    positions: dict[str, str | None] = {
+        p: f"2026-05-01T10:00:00.000Z#01HZY3M8K9T6V4W2X0Y1Z2A3B{n}" for n, p in enumerate(SHARDS)
+    }
+    positions[SHARDS[2]] = None
+    cursor = encode_merged(positions)
+    assert cursor is not None and not set(cursor) & {"+", "/", "=", "\n"}
+    assert decode_merged(cursor, SHARDS) == positions
+    assert encode_merged(dict.fromkeys(SHARDS)) is None
+    longest = {f"TASKS#changes_requested#{n:02d}": f"2026-05-01T10:00:00.000Z#{'Z' * 26}" for n in range(4)}
+    assert len(encode_merged(longest) or "") < MAX_CURSOR // 2
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!",
+        b64("[1, 2]"),
+        b64("{}"),
+        b64('{"L#00": 5}'),
+        b64('{"L#00": ""}'),
+        b64('{"L#00": ["x"]}'),
+        b64('{"L#00": "\\udc80"}'),
+        "A" * (MAX_CURSOR + 1),
+    ],
+)
+def test_merged_garbage_cursors_are_a_400_before_any_query(cursor: str) -> None:
+    listing = spread(5)
+    with pytest.raises(ValidationFailed) as raised:
+        listing.page(2, cursor, newest_first=True)
+    assert raised.value.status == 400 and raised.value.errors == [{"field": "cursor", "message": "invalid"}]
+    assert listing.calls == []
+
+
+def test_merged_refuses_a_cursor_of_another_list() -> None:
+    other = encode_merged({"TASKS#awarded#00": "x#1"})  # another status's listing
+    plain = encode(KEY)  # a one-partition cursor (e.g. from before the listing was sharded)
+    for cursor, detail in ((other, "cursor belongs to another list"), (plain, "cursor is not valid")):
+        with pytest.raises(ValidationFailed) as raised:
+            spread(5).page(2, cursor, newest_first=True)
+        assert (raised.value.status, raised.value.detail) == (400, detail)

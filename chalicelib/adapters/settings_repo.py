@@ -1,0 +1,28 @@
+"""Platform settings (pk SETTINGS): the commission item, versioned by PynamoDB's version attribute."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.table import SettingsItem
+from chalicelib.adapters.unit_of_work import Writes
+
+PARTITION = "SETTINGS"
+COMMISSION = "COMMISSION"
+
+Settings = SettingsItem
+
+
+def commission() -> SettingsItem | None:
+    """The saved commission settings, or None before an admin first saves them."""
+    try:
+        return SettingsItem.get(PARTITION, COMMISSION, consistent_read=True)
+    except SettingsItem.DoesNotExist:
+        return None
+
+
+def new_commission() -> SettingsItem:
+    return SettingsItem(pk=PARTITION, sk=COMMISSION, type="Settings")
+
+
+def save(uow: Writes, item: SettingsItem) -> None:
+    """The version attribute adds the condition: the item is still at the version that was read."""
+    uow.save(item)
