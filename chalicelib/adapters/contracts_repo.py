@@ -121,6 +121,11 @@ def require_milestone_status(uow: UnitOfWork, milestone: MilestoneItem, status: 
     uow.check(MilestoneItem, milestone.pk, milestone.sk, condition=MilestoneItem.status == status)
 
 
+def require_contract_status(uow: UnitOfWork, contract: ContractItem, statuses: tuple[str, ...]) -> None:
+    """Commit only while the contract is still in one of `statuses` (without writing it: no version bump)."""
+    uow.check(ContractItem, contract.pk, contract.sk, condition=ContractItem.status.is_in(*statuses))
+
+
 def list_dispute(milestone: MilestoneItem, at: str) -> None:
     """Put the milestone in the admins' open-disputes queue, in order of opening (call before saving)."""
     milestone.gsi1pk = OPEN_DISPUTES

@@ -18,6 +18,7 @@ class BidStatus(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
     LOST = "lost"
+    CLOSED = "closed"  # its task was cancelled before any award
 
 
 BID = Lifecycle[BidStatus](
@@ -29,6 +30,7 @@ BID = Lifecycle[BidStatus](
             "withdraw": BidStatus.WITHDRAWN,
             "award": BidStatus.AWARDED,
             "lose": BidStatus.LOST,
+            "close": BidStatus.CLOSED,
             "remark": BidStatus.SUBMITTED,
         },
         BidStatus.SHORTLISTED: {
@@ -36,6 +38,7 @@ BID = Lifecycle[BidStatus](
             "withdraw": BidStatus.WITHDRAWN,
             "award": BidStatus.AWARDED,
             "lose": BidStatus.LOST,
+            "close": BidStatus.CLOSED,
             "remark": BidStatus.SHORTLISTED,
         },
         BidStatus.REJECTED: {"remark": BidStatus.REJECTED},

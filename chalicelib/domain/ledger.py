@@ -121,6 +121,22 @@ def split(contract_id: str, provider_id: str, customer_id: str, released: Money,
     return Posting("dispute_split", tuple(leg for leg in legs if leg.amount))
 
 
+def bonus(customer_id: str, provider_id: str, money: Money, bps: int) -> Posting:
+    """Extra pay from the customer's wallet to the provider's, less the contract's commission (rounded as at release).
+
+    Zero legs are dropped: at a high rate a bonus of one minor unit can be all commission.
+    """
+    if money.amount <= 0:
+        raise ValidationFailed("a bonus must be positive")
+    fee = commission(money.amount, bps)
+    legs = (
+        Leg(wallet(customer_id), -money.amount, money.currency),
+        Leg(wallet(provider_id), money.amount - fee, money.currency),
+        Leg(REVENUE, fee, money.currency),
+    )
+    return Posting("bonus", tuple(leg for leg in legs if leg.amount))
+
+
 # --- money through the payment gateway (docs/payments.md) ---------------------------------
 
 

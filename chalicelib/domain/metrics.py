@@ -16,6 +16,7 @@ time to award is in hours with one decimal. Nothing here touches AWS.
 | DisputeOpened | disputes_opened +1, disputed += amount |
 | DisputeResolved | disputes_resolved +1, released += release, refunded += refund, revenue += commission |
 | ContractCompleted | contracts_completed +1 |
+| BonusPaid | revenue += commission (the bonus itself is not GMV: it never passes through escrow) |
 | DepositSucceeded | deposits += amount |
 | ReviewPosted | reviews_posted +1 |
 
@@ -191,6 +192,8 @@ def effect(detail_type: str, detail: dict[str, Any], commission_bps: int | None 
             add("revenue", {"amount": commission(released, commission_bps), "currency": unit})
         else:
             raise ValidationFailed("DisputeResolved without commission needs the contract's commission rate")
+    elif detail_type == "BonusPaid":
+        add("revenue", detail["commission"])
     elif detail_type == "DepositSucceeded":
         add("deposits", detail["amount"])
     else:

@@ -50,6 +50,7 @@ TASK = Lifecycle[TaskStatus](
         TaskStatus.IN_REVIEW: {
             "approve": TaskStatus.OPEN,
             "request_changes": TaskStatus.CHANGES_REQUESTED,
+            "cancel": TaskStatus.CANCELLED,
         },
         TaskStatus.OPEN: {
             "bid": TaskStatus.OPEN,

@@ -72,6 +72,23 @@ def fund(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     return payments.funding(contract_id, escrow.fund_milestone(call.actor, contract_id, milestone_id, call.body.source))
 
 
+@endpoint(bp, "/contracts/{contract_id}/bonus", "POST", policy=CUSTOMER, body=bodies.PayBonus, status=201, money=True)
+def pay_bonus(call: Call, contract_id: str) -> dict[str, Any]:
+    """Pay the provider extra from the wallet (contract active or completed), less the contract's commission."""
+    from chalicelib.services import bonus
+
+    paid = bonus.pay_bonus(call.actor, contract_id, call.body.amount.domain(), call.body.note)
+    return {
+        "postingId": paid.posting_id,
+        "contractId": paid.contract_id,
+        "amount": paid.amount.to_json(),
+        "commission": paid.commission.to_json(),
+        "net": paid.net.to_json(),
+        "note": paid.note,
+        "at": paid.at,
+    }
+
+
 @endpoint(bp, "/contracts/{contract_id}/milestones/{milestone_id}/submit", "POST", policy=PROVIDER, body=bodies.Submit)
 def submit(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Deliver files (upload ids, purpose deliverable) for review."""

@@ -277,6 +277,17 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         {"id": _S, "status": _S, "amount": _MONEY, "postingId": _S0, "at": _S0, "clientSecret": _S0},
         "clientSecret",
     ),
+    "Bonus": _object(
+        {
+            "postingId": _S,
+            "contractId": _S,
+            "amount": _MONEY,
+            "commission": _MONEY,
+            "net": _MONEY,
+            "note": _S0,
+            "at": _S,
+        }
+    ),
     "Payment": _object(
         {
             "id": _S,
@@ -416,6 +427,7 @@ SUCCESS: dict[str, Any] = {
     "GET /contracts/{contract_id}": _ref("Contract"),
     "POST /contracts/{contract_id}/sign": _ref("Contract"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/fund": _ref("Milestone"),
+    "POST /contracts/{contract_id}/bonus": _ref("Bonus"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/submit": _ref("Milestone"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/accept": _ref("Milestone"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/request-revision": _ref("Milestone"),
@@ -444,6 +456,7 @@ SUCCESS: dict[str, Any] = {
     "GET /tasks/{task_id}": _ref("Task"),
     "PATCH /tasks/{task_id}": _ref("Task"),
     "POST /tasks/{task_id}/submit": _ref("Task"),
+    "POST /tasks/{task_id}/cancel": _ref("Task"),
     "POST /tasks/{task_id}/threads": _ref("Thread"),
     "GET /contracts/{contract_id}/thread": _ref("Thread"),
     "GET /me/threads": _page("Thread"),

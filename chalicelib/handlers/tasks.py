@@ -72,3 +72,11 @@ def submit_task(call: Call, task_id: str) -> dict[str, Any]:
     from chalicelib.services import tasks
 
     return views.task(tasks.submit_task(call.actor, task_id), full=True)
+
+
+@endpoint(bp, "/tasks/{task_id}/cancel", "POST", policy=CUSTOMER)
+def cancel_task(call: Call, task_id: str) -> dict[str, Any]:
+    """Cancel the task before any award; its live bids close and the bidders are told."""
+    from chalicelib.services import tasks
+
+    return views.task(tasks.cancel(call.actor, task_id), full=True)

@@ -1,4 +1,4 @@
-"""Bodies of the milestone and review routes (a revision or a dispute takes common.Reason)."""
+"""Bodies of the milestone, bonus and review routes (a revision or a dispute takes common.Reason)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from chalicelib.schemas.common import Body, Id, Text
+from chalicelib.schemas.common import Body, Id, PositiveMoney, Text
 
 
 class Fund(Body):
@@ -21,3 +21,8 @@ class Submit(Body):
 class PostReview(Body):
     rating: int = Field(ge=1, le=5)
     text: Annotated[Text, StringConstraints(max_length=4000)]
+
+
+class PayBonus(Body):
+    amount: PositiveMoney
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None

@@ -8,12 +8,14 @@ from chalicelib.adapters import notifications_repo, paging
 from chalicelib.services.identity import Actor
 
 TITLES = {
+    "TaskCancelled": "A task you bid on was cancelled: your bid is closed",
     "ContractAwarded": "A contract was awarded",
     "ContractActivated": "Both parties signed: the contract is active",
     "MilestoneFunded": "A milestone is funded",
     "MilestoneSubmitted": "Work was submitted for review",
     "RevisionRequested": "A revision was requested",
     "MilestoneReleased": "Money was released",
+    "BonusPaid": "You received a bonus",
     "DisputeOpened": "A dispute was opened",
     "DisputeResolved": "A dispute was resolved",
     "ContractCompleted": "The contract is completed",

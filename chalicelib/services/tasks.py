@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib.adapters import paging, tasks_repo
+from chalicelib.adapters import bids_repo, paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
+from chalicelib.domain.bids import BID, LIVE, BidStatus
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import NotFound, ValidationFailed
+from chalicelib.domain.errors import BusinessRuleViolated, NotFound, ValidationFailed
 from chalicelib.domain.tasks import (
     KEEP,
     TASK,
@@ -102,6 +103,55 @@ def submit_task(actor: Actor, task_id: str) -> tasks_repo.Task:
     actor.require_writable()
     task = _owned(actor, task_id)
     return _move(task, "submit")
+
+
+# One TransactWriteItems holds at most 100 items. A cancel writes the task, the event, the skill index
+# items of an open public task (two per skill) and two per live bid (the bid, its released guard).
+MAX_CANCEL_ITEMS = 100
+
+
+def cancel(actor: Actor, task_id: str) -> tasks_repo.Task:
+    """The owner withdraws a task before any award: its live bids close and their bidders are told.
+
+    One unit of work, so a bid is never left competing for a task that is gone: the task at the version
+    read, each live bid `closed` (and its one-bid guard released), the skill index items of an open public
+    task, and `TaskCancelled` naming the bidders.
+    """
+    actor.require_writable()
+    task = _owned(actor, task_id)
+    before = TaskStatus(task.status)
+    task.status = TASK.next(before, "cancel").value
+    listed = before == TaskStatus.OPEN and task.visibility == Visibility.PUBLIC.value
+    live: list[bids_repo.Bid] = []
+    if before == TaskStatus.OPEN:  # only an open task has taken bids
+        live = [b for b in bids_repo.all_for_task(task.id) if BidStatus(b.status) in LIVE]
+    skill_items = tasks_repo.skill_index_size(task) if listed else 0
+    if 2 + skill_items + 2 * len(live) > MAX_CANCEL_ITEMS:
+        raise BusinessRuleViolated("too many live bids to close at once; reject some first")
+    moment = iso()
+    task.updated_at = moment
+    tasks_repo.index(task, moment)  # leaves the open listing and the category browse for `cancelled`
+    with unit_of_work("the task or one of its bids changed meanwhile; reload and retry") as uow:
+        tasks_repo.save(uow, task)
+        if listed:
+            tasks_repo.unlist_by_skills(uow, task)
+        for bid in live:
+            bid.status = BID.next(BidStatus(bid.status), "close").value
+            bid.updated_at = moment
+            bids_repo.save(uow, bid)
+            bids_repo.release_guard(uow, bid)
+        uow.emit(
+            "TaskCancelled",
+            {
+                "taskId": task.id,
+                "title": task.title,
+                "from": before.value,
+                "bidIds": [b.id for b in live],
+                "recipients": list(dict.fromkeys(b.provider_id for b in live)),
+            },
+            moment,
+        )
+    return task
 
 
 TASK_EVENTS = {"submit": "TaskSubmitted", "approve": "TaskOpened", "request_changes": "TaskChangesRequested"}

@@ -187,6 +187,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/fund"): Row(
         C, MILESTONE, {"source": "wallet"}, refused={CUSTOMER: 404}
     ),
+    ("POST", "/contracts/{contract_id}/bonus"): Row(
+        C, CONTRACT, {"amount": MONEY, "note": "matrix"}, refused={CUSTOMER: 404}
+    ),
     ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/submit"): Row(
         P, MILESTONE, lambda cast: {"uploads": [cast.ids["deliverable"]]}, refused={PROVIDER: 404}
     ),
@@ -230,6 +233,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     ("PATCH", "/tasks/{task_id}"): Row(C, {"task_id": "draft"}, {"title": "Edited"}, refused={CUSTOMER: 404}),
     ("POST", "/tasks/{task_id}/submit"): Row(C, {"task_id": "draft"}, refused={CUSTOMER: 404}),
+    ("POST", "/tasks/{task_id}/cancel"): Row(C, {"task_id": "cancellable"}, refused={CUSTOMER: 404}),
     # threads
     ("POST", "/tasks/{task_id}/threads"): Row(
         C,
@@ -355,6 +359,7 @@ def cast(world: World) -> Cast:
     ids["draft"] = customer.ok("POST", "/tasks", TASK, status=201)["id"]
     ids["in_review"] = customer.ok("POST", "/tasks", TASK, status=201)["id"]
     customer.ok("POST", f"/tasks/{ids['in_review']}/submit")
+    ids["cancellable"] = customer.ok("POST", "/tasks", TASK, status=201)["id"]  # the party's cancel ends it
     award_task = world.open_task(customer)["id"]
     ids["award_bid"] = provider.ok("POST", f"/tasks/{award_task}/bids", bid_body(), status=201)["id"]
 

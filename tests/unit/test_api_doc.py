@@ -47,10 +47,10 @@ def test_an_operation_without_its_section_is_reported(
 def test_a_path_the_api_does_not_serve_is_reported(
     doc: dict[str, Any], text: str, routes: set[tuple[str, str]]
 ) -> None:
-    extra = "\nAlso `POST /tasks/{taskId}/cancel`, `GET /me` and `/me/reports`.\n"
+    extra = "\nAlso `POST /tasks/{taskId}/archive`, `GET /me` and `/me/reports`.\n"
     found = api_doc.problems(text + extra, doc, routes)
     assert found == [
-        "names POST /tasks/{taskId}/cancel, which the API does not serve",
+        "names POST /tasks/{taskId}/archive, which the API does not serve",
         "names `/me/reports`, which the API does not serve",
     ]
 

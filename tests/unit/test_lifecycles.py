@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.accounts import VERIFICATION, Verification
-from chalicelib.domain.bids import BID, BidStatus
+from chalicelib.domain.bids import BID, LIVE, BidStatus
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.tasks import TASK, TaskStatus
 
@@ -20,6 +20,8 @@ from chalicelib.domain.tasks import TASK, TaskStatus
         (TaskStatus.OPEN, "award", TaskStatus.AWARDED),
         (TaskStatus.OPEN, "cancel", TaskStatus.CANCELLED),
         (TaskStatus.DRAFT, "cancel", TaskStatus.CANCELLED),
+        (TaskStatus.IN_REVIEW, "cancel", TaskStatus.CANCELLED),
+        (TaskStatus.CHANGES_REQUESTED, "cancel", TaskStatus.CANCELLED),
     ],
 )
 def test_task_legal_moves(state: TaskStatus, action: str, expected: TaskStatus) -> None:
@@ -53,6 +55,23 @@ def test_bid_moves() -> None:
             BID.next(terminal, "shortlist")
     with pytest.raises(Conflict):
         BID.next(BidStatus.SHORTLISTED, "shortlist")
+
+
+def test_only_tasks_before_award_can_be_cancelled() -> None:
+    """POST /tasks/{id}/cancel: draft, in_review, changes_requested and open; every other state is a 409."""
+    cancellable = {s for s in TaskStatus if TASK.allows(s, "cancel")}
+    assert cancellable == {TaskStatus.DRAFT, TaskStatus.IN_REVIEW, TaskStatus.CHANGES_REQUESTED, TaskStatus.OPEN}
+    for state in set(TaskStatus) - cancellable:
+        with pytest.raises(Conflict, match=f"cannot cancel a task that is {state.value}"):
+            TASK.next(state, "cancel")
+
+
+def test_cancelling_closes_only_live_bids() -> None:
+    """A cancelled task closes the bids still competing (`LIVE`); a final bid refuses the move."""
+    assert {s for s in BidStatus if BID.allows(s, "close")} == set(LIVE)
+    assert all(BID.next(s, "close") == BidStatus.CLOSED for s in LIVE)
+    with pytest.raises(Conflict):
+        BID.next(BidStatus.CLOSED, "withdraw")
 
 
 def test_verification_moves() -> None:
