@@ -44,6 +44,16 @@ ROUTES: dict[str, Callable[[dict[str, Any]], object]] = {
 }
 
 
+def shard_iterator(kind: str) -> str:
+    """An iterator on the table stream's shard (moto serves one): `LATEST` or `TRIM_HORIZON`."""
+    table = client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]
+    streams = client("dynamodbstreams")
+    arn = table["LatestStreamArn"]
+    (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    found = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=kind)
+    return str(found["ShardIterator"])
+
+
 @dataclass
 class StreamReader:
     """Where the pump is in the table's stream (moto serves one shard; AWS's Lambda reads every shard)."""
@@ -51,23 +61,14 @@ class StreamReader:
     iterator: str | None = None
     relayed: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=1000))  # the latest, for tests
 
-    def _iterator(self, kind: str) -> str:
-        table = client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]
-        streams = client("dynamodbstreams")
-        arn = table["LatestStreamArn"]
-        (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        return str(
-            streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=kind)["ShardIterator"]
-        )
-
     def skip_to_end(self) -> None:
-        self.iterator = self._iterator("LATEST")
+        self.iterator = shard_iterator("LATEST")
         self.relayed.clear()
 
     def relay(self) -> int:
         """Publish the outbox items committed since the last read; a failed batch is read again next time."""
         if self.iterator is None:
-            self.iterator = self._iterator("TRIM_HORIZON")  # `make run`: the demo data's events too
+            self.iterator = shard_iterator("TRIM_HORIZON")  # `make run`: the demo data's events too
         relayed = 0
         while True:
             response = client("dynamodbstreams").get_records(ShardIterator=self.iterator, Limit=STREAM_PAGE)
@@ -199,7 +200,12 @@ def main() -> None:
     print("pump: relaying the table's stream, draining queues", flush=True)
     idle = 0
     while True:
-        if drain() == 0:
+        try:
+            moved = drain()
+        except Exception as exc:  # EventBridge refused a batch, moto hiccuped: the stream position is kept, retry
+            print(f"pump: pass failed, retrying: {exc!r}", file=sys.stderr, flush=True)
+            moved = 0
+        if moved == 0:
             time.sleep(IDLE_PAUSES[min(idle, len(IDLE_PAUSES) - 1)])
             idle += 1
         else:

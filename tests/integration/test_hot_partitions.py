@@ -15,7 +15,6 @@ from typing import Any
 
 from chalicelib.adapters.aws import client
 from chalicelib.services import contracts, escrow, notifications, threads
-from chalicelib.settings import get_settings
 from scripts import pump
 from tests.integration.conftest import workflow_waits
 from tests.integration.market import active_contract, put_file
@@ -44,12 +43,8 @@ class Writes:
     """The partitions written since it was opened, from the table's stream (its own iterator)."""
 
     def __init__(self) -> None:
-        table = client("dynamodb").describe_table(TableName=get_settings().table_name)["Table"]
         self.streams = client("dynamodbstreams")
-        arn = table["LatestStreamArn"]
-        (shard,) = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-        found = self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")
-        self.iterator = found["ShardIterator"]
+        self.iterator = pump.shard_iterator("LATEST")
 
     def partitions(self) -> Counter[str]:
         """Writes per partition: the item's own, and one per global index the new image is in."""
