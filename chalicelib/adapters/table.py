@@ -232,6 +232,8 @@ class ContractItem(Item):
     funded_total = NumberAttribute(default=0)
     released_total = NumberAttribute(default=0)
     refunded_total = NumberAttribute(default=0)
+    terms_version = NumberAttribute(default=1)  # the API's `version`: amendments raise it (`version` is the lock)
+    termination = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     completed_at = UnicodeAttribute(null=True)
@@ -258,6 +260,8 @@ class MilestoneItem(Item):
     dispute = JSONAttribute(null=True)
     resolution = JSONAttribute(null=True)
     review_deadline = UnicodeAttribute(null=True)
+    overdue_notified_at = UnicodeAttribute(null=True)
+    evidence = JSONAttribute(default=list)
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
 
@@ -272,6 +276,24 @@ class TokenItem(Item):
     wait = UnicodeAttribute()
     task_token = UnicodeAttribute()
     at = UnicodeAttribute()
+
+
+class AmendmentItem(Item):
+    """pk CONTRACT#<id>, sk AMENDMENT#<amendmentId> (ULIDs: in order of proposal): a supplementary agreement."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    contract_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # proposed | accepted | rejected
+    proposed_by = UnicodeAttribute()  # customer | provider
+    proposer_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    changes = JSONAttribute(default=list)  # [{op: add|change|remove, ...}] as proposed
+    terms_version = NumberAttribute(null=True)  # the contract version it made, once accepted
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    version = VersionAttribute()
 
 
 class BalanceItem(Item):

@@ -9,13 +9,21 @@ from chalicelib.adapters.aws import client
 from chalicelib.settings import get_settings
 
 
-def start(contract_id: str, milestone_id: str, review_window_seconds: int) -> str:
-    """One Standard execution per milestone; the name makes a retried start idempotent."""
+def start(contract_id: str, milestone_id: str, review_window_seconds: int, overdue_seconds: int) -> str:
+    """One Standard execution per milestone; the name makes a retried start idempotent.
+
+    `overdue_seconds` times the first submission wait out at the end of the due date (MilestoneOverdue).
+    """
     settings = get_settings()
     sfn = client("stepfunctions")
     name = f"{contract_id}-{milestone_id}"
     payload = json.dumps(
-        {"contractId": contract_id, "milestoneId": milestone_id, "reviewWindowSeconds": review_window_seconds}
+        {
+            "contractId": contract_id,
+            "milestoneId": milestone_id,
+            "reviewWindowSeconds": review_window_seconds,
+            "overdueSeconds": overdue_seconds,
+        }
     )
     try:
         result = sfn.start_execution(stateMachineArn=settings.state_machine_arn, name=name, input=payload)

@@ -18,12 +18,16 @@ TABLE_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/tasklane/stream
 
 
 def on_workflow_message(body: dict[str, Any]) -> str:
-    """A message the milestone workflow sent: park its task token, or run the auto-accept."""
+    """A message the milestone workflow sent: park its token, auto-accept, or tell of an overdue milestone."""
     from chalicelib.services import escrow
 
     if body.get("wait") == "auto_accept":
         released = escrow.auto_accept(body["contractId"], body["milestoneId"])
         return "auto-accepted" if released else "already decided"
+    if body.get("wait") == "overdue":
+        return (
+            "overdue: parties told" if escrow.mark_overdue(body["contractId"], body["milestoneId"]) else "not overdue"
+        )
     return escrow.park_token(body["contractId"], body["milestoneId"], body["wait"], body["token"])
 
 

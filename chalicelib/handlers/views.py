@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.clock import now
+from chalicelib.domain.milestones import is_overdue
+
 
 def money(amount: int | float, currency: str) -> dict[str, Any]:
     return {"amount": int(amount), "currency": currency}
@@ -134,6 +137,7 @@ def milestone(m: Any, role: str | None = None) -> dict[str, Any]:
         "dueDate": m.due_date,
         "acceptanceCriteria": m.acceptance_criteria,
         "status": m.status,
+        "overdue": is_overdue(m.status, m.due_date, now()),
         "position": int(m.position),
         "fundingSource": m.funding_source,
         "reviewDeadline": m.review_deadline,
@@ -162,7 +166,9 @@ def contract(c: Any, milestones: list[Any]) -> dict[str, Any]:
         "reviewerId": c.reviewer_id,
         "total": money(c.total_amount, c.currency),
         "commissionBps": int(c.commission_bps),
+        "version": int(c.terms_version or 1),
         "signatures": c.signatures or {},
+        "termination": c.termination,
         "escrow": {
             "funded": money(c.funded_total, c.currency),
             "released": money(c.released_total, c.currency),

@@ -34,7 +34,7 @@ from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
 from chalicelib.domain.contracts import CONTRACT, ContractStatus, status_after_milestone_move
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.milestones import WAITS, MilestoneStatus, path
+from chalicelib.domain.milestones import WAITS, MilestoneStatus, is_overdue, path, seconds_until_overdue
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
@@ -166,6 +166,11 @@ def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -
     workflow.succeed(taken.task_token, {"outcome": outcome})
 
 
+def _start_workflow(contract_id: str, milestone: contracts_repo.Milestone) -> None:
+    overdue = seconds_until_overdue(milestone.due_date, now())
+    workflow.start(contract_id, milestone.id, get_settings().review_window_seconds, overdue)
+
+
 def parked_token(contract_id: str, milestone_id: str) -> tokens_repo.Token | None:
     return tokens_repo.parked(contract_id, milestone_id)
 
@@ -212,7 +217,7 @@ def fund_milestone(actor: Actor, contract_id: str, milestone_id: str, source: st
         )
     except Conflict as lost:
         raise _wallet_refusal(contract, milestone, money, lost) from None
-    workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
+    _start_workflow(contract.id, milestone)
     return Funding(result)
 
 
@@ -306,7 +311,7 @@ def commit_card_payment(
         ),
         milestones,
     )
-    workflow.start(contract.id, milestone.id, get_settings().review_window_seconds)
+    _start_workflow(contract.id, milestone)
     return result
 
 
@@ -484,6 +489,27 @@ def auto_accept(contract_id: str, milestone_id: str) -> contracts_repo.Milestone
         )
     except Conflict:
         return None  # the customer decided in the same instant; their decision stands
+
+
+def mark_overdue(contract_id: str, milestone_id: str) -> bool:
+    """The first submission wait ran past the due date: tell both parties, once (False: nothing to tell)."""
+    found = contracts_repo.partition(contract_id)
+    if found is None:
+        return False
+    milestone = next((m for m in found.milestones if m.id == milestone_id), None)
+    if milestone is None or milestone.overdue_notified_at:
+        return False
+    if not is_overdue(milestone.status, milestone.due_date, now()):
+        return False  # delivered meanwhile (or the clock of the workflow ran ahead of ours)
+    milestone.overdue_notified_at = iso()
+    change = Change(
+        found.contract, milestone, SYSTEM, "overdue", [], None, "MilestoneOverdue", {"dueDate": milestone.due_date}
+    )
+    try:
+        _commit(change, found.milestones)
+    except Conflict:
+        return False  # the milestone moved in the same instant; a redelivered message looks again
+    return True
 
 
 def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> contracts_repo.Milestone:

@@ -13,6 +13,7 @@ TITLES = {
     "ContractActivated": "Both parties signed: the contract is active",
     "MilestoneFunded": "A milestone is funded",
     "MilestoneSubmitted": "Work was submitted for review",
+    "MilestoneOverdue": "A milestone is past its due date and not delivered yet",
     "RevisionRequested": "A revision was requested",
     "MilestoneReleased": "Money was released",
     "BonusPaid": "You received a bonus",

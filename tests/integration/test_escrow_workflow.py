@@ -81,9 +81,11 @@ def test_full_lifecycle_moves_money_exactly(aws: dict[str, str]) -> None:
     assert _wait_status(arn1, "SUCCEEDED") == "SUCCEEDED"
     assert _states(arn1) == [
         "AwaitSubmission",
+        "RouteSubmission",
         "AwaitDecision",
         "RouteDecision",
-        "AwaitSubmission",
+        "AwaitNextSubmission",
+        "RouteSubmission",
         "AwaitDecision",
         "RouteDecision",
         "Released",
@@ -195,7 +197,7 @@ def test_moto_gap_a_stale_callback_answer_changes_nothing_whether_accepted_or_re
 
     escrow.accept(customer, cid, mid)  # the real next answer still drives the workflow, once
     assert _wait_status(arn, "SUCCEEDED") == "SUCCEEDED"
-    assert _states(arn) == ["AwaitSubmission", "AwaitDecision", "RouteDecision", "Released"]
+    assert _states(arn) == ["AwaitSubmission", "RouteSubmission", "AwaitDecision", "RouteDecision", "Released"]
     assert _balance(ledger.wallet(provider.profile_id or "")) == 18000  # released once, less the 10 %
 
 
