@@ -8,7 +8,8 @@ from chalicelib.adapters import paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import BidItem, DecisionItem, GuardItem, TaskItem
 from chalicelib.adapters.unit_of_work import Writes
-from chalicelib.domain.bids import NewBid
+from chalicelib.domain.bids import CounterStatus, NewBid, PlannedMilestone, Terms
+from chalicelib.domain.money import Money
 
 Bid = BidItem
 
@@ -40,15 +41,7 @@ def new(bid_id: str, task: TaskItem, provider_id: str, provider_sub: str, bid: N
         currency=bid.price.currency,
         proposal=bid.proposal,
         duration_days=bid.duration_days,
-        milestones=[
-            {
-                "title": m.title,
-                "amount": m.amount.to_json(),
-                "dueDate": m.due_date.isoformat(),
-                "acceptanceCriteria": m.acceptance_criteria,
-            }
-            for m in bid.milestones
-        ],
+        milestones=[m.to_json() for m in bid.milestones],
         status=status,
         created_at=at,
         updated_at=at,
@@ -65,6 +58,65 @@ def add(uow: Writes, bid: BidItem) -> None:
 def save(uow: Writes, bid: BidItem) -> None:
     """Write the bid back; its version makes a concurrent change fail the unit of work."""
     uow.save(bid)
+
+
+def terms_of(bid: BidItem) -> Terms:
+    """What the bid offers now, in domain terms."""
+    return Terms(
+        Money(int(bid.price_amount), bid.currency),
+        bid.proposal,
+        int(bid.duration_days),
+        tuple(PlannedMilestone.from_json(m) for m in bid.milestones),
+    )
+
+
+def set_terms(bid: BidItem, terms: Terms) -> None:
+    """Change the bid's offer in memory (`save` writes it at the version read)."""
+    bid.price_amount = terms.price.amount
+    bid.currency = terms.price.currency
+    bid.proposal = terms.proposal
+    bid.duration_days = terms.duration_days
+    bid.milestones = [m.to_json() for m in terms.milestones]
+
+
+def set_counter(
+    bid: BidItem, price: Money, milestones: tuple[PlannedMilestone, ...], note: str, by: str, at: str
+) -> None:
+    """The bid carries this counter-offer, open, in place of any earlier one."""
+    bid.counter_offer = {
+        "price": price.to_json(),
+        "milestones": [m.to_json() for m in milestones],
+        "note": note,
+        "by": by,
+        "at": at,
+        "status": CounterStatus.OPEN.value,
+    }
+
+
+def open_counter(bid: BidItem) -> tuple[Money, tuple[PlannedMilestone, ...]] | None:
+    """The open counter-offer's price and milestones, or None when there is none open."""
+    counter = bid.counter_offer
+    if not counter or counter.get("status") != CounterStatus.OPEN.value:
+        return None
+    price = counter["price"]
+    return (
+        Money(int(price["amount"]), str(price["currency"])),
+        tuple(PlannedMilestone.from_json(m) for m in counter["milestones"]),
+    )
+
+
+def close_counter(bid: BidItem, status: CounterStatus, at: str) -> None:
+    """An open counter-offer is answered: accepted, or superseded (no-op when none is open)."""
+    if bid.counter_offer and bid.counter_offer.get("status") == CounterStatus.OPEN.value:
+        bid.counter_offer = {**bid.counter_offer, "status": status.value, "closedAt": at}
+
+
+def history_of(bid: BidItem) -> list[dict[str, Any]]:
+    return list(bid.history or [])
+
+
+def append_history(bid: BidItem, entry: dict[str, Any]) -> None:
+    bid.history = [*history_of(bid), entry]
 
 
 def release_guard(uow: Writes, bid: BidItem) -> None:

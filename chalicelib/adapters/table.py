@@ -165,6 +165,8 @@ class BidItem(Item):
     milestones = JSONAttribute()
     status = UnicodeAttribute()
     remark = UnicodeAttribute(null=True)
+    counter_offer = JSONAttribute(null=True)  # the owner's latest counter-offer (negotiation before award)
+    history = JSONAttribute(null=True)  # negotiation moves: [{at, by, action, changes, note?}]
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()

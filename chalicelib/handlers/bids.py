@@ -8,7 +8,15 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers import views
 from chalicelib.handlers.http import Call, endpoint
-from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_PROVIDER
+from chalicelib.handlers.policy import (
+    CUSTOMER,
+    PROFILE,
+    PROFILE_OR_ADMIN,
+    PROVIDER,
+    VERIFIED_PROVIDER,
+    Policy,
+    Who,
+)
 from chalicelib.schemas import lazy
 
 if TYPE_CHECKING:
@@ -17,6 +25,8 @@ else:
     bodies = lazy("bids")
 
 bp = Blueprint(__name__)
+# The task owner counters; admins too (hub mode, issue 17, sends negotiation through them).
+OWNER_OR_ADMIN = Policy(Who.CUSTOMER, admins=True)
 
 
 @endpoint(bp, "/tasks/{task_id}/bids", "POST", policy=VERIFIED_PROVIDER, body=bodies.PlaceBid, status=201)
@@ -87,3 +97,28 @@ def withdraw(call: Call, bid_id: str) -> dict[str, Any]:
     from chalicelib.services import bids
 
     return views.bid(bids.withdraw(call.actor, bid_id))
+
+
+@endpoint(bp, "/bids/{bid_id}", "PATCH", policy=PROVIDER, body=bodies.EditBid)
+def edit_bid(call: Call, bid_id: str) -> dict[str, Any]:
+    """The bidder edits a live bid (price, proposal, durationDays, milestones: a new bid's rules)."""
+    from chalicelib.services import negotiation
+
+    return views.bid(negotiation.edit(call.actor, bid_id, call.body.to_command()))
+
+
+@endpoint(bp, "/bids/{bid_id}/counter", "POST", policy=OWNER_OR_ADMIN, body=bodies.CounterOffer)
+def counter(call: Call, bid_id: str) -> dict[str, Any]:
+    """The task owner (or an admin) counters a live bid: {price, milestones?, note}."""
+    from chalicelib.services import bids, negotiation
+
+    bid = negotiation.counter(call.actor, bid_id, call.body.to_command())
+    return views.bid(bid, for_owner=bids.owns_task_of(call.actor, bid))
+
+
+@endpoint(bp, "/bids/{bid_id}/counter/accept", "POST", policy=PROVIDER)
+def accept_counter(call: Call, bid_id: str) -> dict[str, Any]:
+    """The bidder accepts the open counter-offer: the bid takes its price and milestones."""
+    from chalicelib.services import negotiation
+
+    return views.bid(negotiation.accept_counter(call.actor, bid_id))

@@ -106,6 +106,8 @@ def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool 
         "durationDays": int(b.duration_days),
         "milestones": b.milestones,
         "status": b.status,
+        "counterOffer": b.counter_offer,  # negotiation: the owner's latest counter-offer, or null
+        "history": list(b.history or []),  # negotiation moves, `by` a role (anonymity holds)
         "createdAt": b.created_at,
         "updatedAt": b.updated_at,
     }

@@ -8,7 +8,7 @@ from chalicelib.adapters import bids_repo, paging, profiles_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
-from chalicelib.domain.bids import BID, BidStatus, NewBid, check_milestones_sum
+from chalicelib.domain.bids import BID, BidStatus, CounterStatus, NewBid, check_milestones_sum
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.matching import match_score
@@ -40,7 +40,8 @@ def place_bid(actor: Actor, task_id: str, new: NewBid) -> bids_repo.Bid:
     return bid
 
 
-def _load(bid_id: str) -> tuple[bids_repo.Bid, tasks_repo.Task]:
+def load(bid_id: str) -> tuple[bids_repo.Bid, tasks_repo.Task]:
+    """The bid and its task (404 if either is gone); callers check who may act on it."""
     bid = bids_repo.get(bid_id)
     task = tasks_repo.get(bid.task_id) if bid else None
     if bid is None or task is None:
@@ -51,7 +52,7 @@ def _load(bid_id: str) -> tuple[bids_repo.Bid, tasks_repo.Task]:
 def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = None) -> bids_repo.Bid:
     """Shortlist, reject or annotate a bid: task owner only; every decision is recorded."""
     actor.require_writable()
-    bid, task = _load(bid_id)
+    bid, task = load(bid_id)
     if task.owner_id != actor.profile_id:
         raise NotFound("no such bid")
     before = bid.status
@@ -59,6 +60,8 @@ def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = No
     if action == "remark":
         bid.remark = note or None
     bid.updated_at = iso()
+    if action == "reject":
+        bids_repo.close_counter(bid, CounterStatus.CLOSED, bid.updated_at)
     with unit_of_work("the bid changed meanwhile; reload and retry") as uow:
         bids_repo.save(uow, bid)
         bids_repo.record_decision(uow, task.owner_id, bid, action, before, note, iso())
@@ -67,12 +70,13 @@ def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = No
 
 def withdraw(actor: Actor, bid_id: str) -> bids_repo.Bid:
     actor.require_writable()
-    bid, _ = _load(bid_id)
+    bid, _ = load(bid_id)
     if bid.provider_id != actor.profile_id:
         raise NotFound("no such bid")
     before = bid.status
     bid.status = BID.next(BidStatus(bid.status), "withdraw").value
     bid.updated_at = iso()
+    bids_repo.close_counter(bid, CounterStatus.CLOSED, bid.updated_at)
     with unit_of_work("the bid changed meanwhile; reload and retry") as uow:
         bids_repo.save(uow, bid)
         bids_repo.release_guard(uow, bid)  # the provider may bid again
@@ -81,7 +85,7 @@ def withdraw(actor: Actor, bid_id: str) -> bids_repo.Bid:
 
 
 def get_bid(actor: Actor, bid_id: str) -> bids_repo.Bid:
-    bid, task = _load(bid_id)
+    bid, task = load(bid_id)
     if actor.is_admin or actor.profile_id in (bid.provider_id, task.owner_id):
         return conceal(actor, task, bid)
     raise NotFound("no such bid")

@@ -8,7 +8,7 @@ from chalicelib.adapters import audit_repo, bids_repo, contracts_repo, paging, p
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
-from chalicelib.domain.bids import BID, LIVE, BidStatus
+from chalicelib.domain.bids import BID, LIVE, BidStatus, CounterStatus
 from chalicelib.domain.clock import iso
 from chalicelib.domain.commission import rate_for
 from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, ContractRole, ContractStatus, role_in
@@ -86,12 +86,14 @@ def award(actor: Actor, bid_id: str) -> tuple[contracts_repo.Contract, list[cont
     tasks_repo.index(task, at)
     bid.status = BidStatus.AWARDED.value
     bid.updated_at = at
+    bids_repo.close_counter(bid, CounterStatus.CLOSED, at)  # awarded on its own terms: an open counter is moot
     with unit_of_work("the task was awarded meanwhile, or a bid changed") as uow:
         tasks_repo.save(uow, task)
         bids_repo.save(uow, bid)
         for other in others:
             other.status = BID.next(BidStatus(other.status), "lose").value
             other.updated_at = at
+            bids_repo.close_counter(other, CounterStatus.CLOSED, at)
             bids_repo.save(uow, other)
         tasks_repo.unlist_by_skills(uow, task)  # no longer open: out of the skill browse
         contracts_repo.add(uow, contract)

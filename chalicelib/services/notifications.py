@@ -9,6 +9,9 @@ from chalicelib.services.identity import Actor
 
 TITLES = {
     "TaskCancelled": "A task you bid on was cancelled: your bid is closed",
+    "BidEdited": "A bidder changed their bid",
+    "CounterOffered": "You received a counter-offer on your bid",
+    "CounterAccepted": "A bidder accepted your counter-offer",
     "ContractAwarded": "A contract was awarded",
     "ContractActivated": "Both parties signed: the contract is active",
     "MilestoneFunded": "A milestone is funded",

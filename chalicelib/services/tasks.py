@@ -9,7 +9,7 @@ from chalicelib.adapters import bids_repo, paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
-from chalicelib.domain.bids import BID, LIVE, BidStatus
+from chalicelib.domain.bids import BID, LIVE, BidStatus, CounterStatus
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, NotFound, ValidationFailed
 from chalicelib.domain.tasks import (
@@ -137,6 +137,7 @@ def cancel(actor: Actor, task_id: str) -> tasks_repo.Task:
             tasks_repo.unlist_by_skills(uow, task)
         for bid in live:
             bid.status = BID.next(BidStatus(bid.status), "close").value
+            bids_repo.close_counter(bid, CounterStatus.CLOSED, moment)
             bid.updated_at = moment
             bids_repo.save(uow, bid)
             bids_repo.release_guard(uow, bid)

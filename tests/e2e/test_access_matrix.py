@@ -179,6 +179,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/bids/{bid_id}/reject"): Row(C, {"bid_id": "bid"}, refused={CUSTOMER: 404}),
     ("PUT", "/bids/{bid_id}/remark"): Row(C, {"bid_id": "bid"}, {"text": "matrix"}, refused={CUSTOMER: 404}),
     ("POST", "/bids/{bid_id}/withdraw"): Row(P, {"bid_id": "bid"}, refused={PROVIDER: 404}),
+    ("PATCH", "/bids/{bid_id}"): Row(P, {"bid_id": "bid"}, {"proposal": "matrix"}, refused={PROVIDER: 404}),
+    ("POST", "/bids/{bid_id}/counter"): Row(
+        C,
+        {"bid_id": "bid"},
+        {"price": {"amount": 150000, "currency": "EUR"}, "note": "matrix"},
+        refused={CUSTOMER: 404},
+    ),
+    ("POST", "/bids/{bid_id}/counter/accept"): Row(P, {"bid_id": "bid"}, refused={PROVIDER: 404}),
     # contracts
     ("POST", "/bids/{bid_id}/award"): Row(C, {"bid_id": "award_bid"}, refused={CUSTOMER: 404}),
     ("GET", "/me/contracts"): Row(C),

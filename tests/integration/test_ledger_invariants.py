@@ -1,7 +1,7 @@
 """Ledger invariants under random command sequences (hypothesis stateful testing against moto server).
 
 Each example builds 2-3 active contracts (market.active_contract) and then, step by step, issues one
-of the commands that is plausible in the current state: a deposit, a refund of a deposit to its card
+of the commands that is plausible in the current state: a deposit, a bonus, a refund of a deposit to its card
 through the API (reserved out of the wallet, then sent: `refunds.request`), funding from the wallet or
 by card, a submission, an acceptance, a revision request, a dispute, an admin split; and now and then
 one the state must refuse (wrong actor, wrong state, a replay, a split that does not add up, an empty
@@ -44,7 +44,7 @@ from chalicelib.domain import ledger
 from chalicelib.domain.commission import commission
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, DomainError, Forbidden, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.services import escrow, refunds, wallet
+from chalicelib.services import bonus, escrow, refunds, wallet
 from chalicelib.services.identity import Actor
 from tests.integration.market import ADMIN, active_contract, put_file
 
@@ -237,6 +237,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "fund": bool(self._with("pending")),
             "deposit": bool(self._short()),
             "refund": bool(self._refundable()),
+            "bonus": any(self.expected[d.customer_wallet] > 0 for d in self.deals),
             # at most every third step, unless every milestone is settled and nothing else is left
             "illegal_command": self.steps - self.last_illegal >= 3 or self._settled(),
         }
@@ -299,6 +300,25 @@ class LedgerMachine(RuleBasedStateMachine):
         self._move(deal.customer_wallet if source == "wallet" else CLEARING, deal.escrow, milestone.amount)
         deal.funded += milestone.amount
         milestone.status = "funded"
+
+    def bonus(self, data: st.DataObject) -> None:
+        """The customer pays the provider extra out of the wallet: less commission, never beyond the wallet (422)."""
+        deal = data.draw(st.sampled_from([d for d in self.deals if self.expected[d.customer_wallet] > 0]), label="deal")
+        self.acted.add(deal.contract_id)
+        held = self.expected[deal.customer_wallet]
+        if data.draw(st.integers(0, 4), label="beyond the wallet") == 0:
+            amount = data.draw(st.integers(held + 1, held + 50000), label="bonus")
+            self._refused(
+                BusinessRuleViolated, bonus.pay_bonus, deal.customer, deal.contract_id, Money(amount, EUR), None
+            )
+            return
+        amount = data.draw(st.integers(1, held), label="bonus")
+        paid = bonus.pay_bonus(deal.customer, deal.contract_id, Money(amount, EUR), "thanks")
+        fee = commission(amount, deal.bps)
+        assert paid.amount == Money(amount, EUR)
+        self.expected[deal.customer_wallet] -= amount
+        self.expected[deal.provider_wallet] += amount - fee
+        self.expected[ledger.REVENUE] += fee
 
     def submit(self, data: st.DataObject) -> None:
         deal, milestone = self._pick(data, "funded", "revision_requested")
