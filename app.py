@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.handlers import (
     accounts,
     admin,
+    amendments,
     backoffice,
     bids,
     consumers,
@@ -27,6 +28,7 @@ for blueprint in (
     tasks,
     bids,
     contracts,
+    amendments,
     money,
     payments,
     threads,

@@ -101,16 +101,23 @@ class MessageItem(Item):
 
 
 class FlagItem(Item):
-    """pk FLAG#<messageId>, sk FLAG; gsi1 FLAGS#<status> / <flaggedAt>#<messageId> (always set).
+    """pk FLAG#<flagId>, sk FLAG; gsi1 FLAGS#<status> / <flaggedAt>#<flagId> (always set).
 
     The moderation queue entry of a flagged message, with what an admin decides on: the original
     and masked text, the findings, the sender and the thread. The partition follows the status,
     so `FLAGS#flagged` is the open queue (oldest first) and the others are the history.
+
+    A chat flag's id is its message's id (`field` unset). A field flag (a bid's proposal, a bio, a
+    review ...: services/text_safety.py) has an id of its own in `message_id`, no thread, `field`
+    (`bid.proposal`, `profile.bio`, ...) and `ref`, what the text belongs to (`{kind, id, ...}`).
+    Its `text` is the only copy of the original: the item itself stores the masked text.
     """
 
     Meta = _Meta
     message_id = UnicodeAttribute()
-    thread_id = UnicodeAttribute()
+    thread_id = UnicodeAttribute(null=True)
+    field = UnicodeAttribute(null=True)
+    ref = JSONAttribute(null=True)
     sender_id = UnicodeAttribute()
     sender_sub = UnicodeAttribute()
     sender_name = UnicodeAttribute()

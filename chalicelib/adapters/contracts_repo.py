@@ -15,6 +15,7 @@ from chalicelib.adapters.table import (
     ReviewItem,
     SettingsItem,
     TaskItem,
+    TerminationItem,
     TokenItem,
 )
 from chalicelib.adapters.unit_of_work import UnitOfWork, Writes
@@ -23,8 +24,11 @@ from chalicelib.domain.commission import DEFAULT_BPS
 Contract = ContractItem
 Milestone = MilestoneItem
 Review = ReviewItem
+Termination = TerminationItem
 
 OPEN_DISPUTES = "DISPUTES#open"
+PROPOSED_TERMINATIONS = "TERMINATIONS#proposed"
+TERMINATION_SK = "TERMINATION"
 
 
 def key(contract_id: str) -> str:
@@ -136,6 +140,49 @@ def unlist_dispute(milestone: MilestoneItem) -> None:
     """Take the milestone out of the open-disputes queue (call before saving)."""
     milestone.gsi1pk = None
     milestone.gsi1sk = None
+
+
+def list_termination(
+    uow: Writes, contract: ContractItem, proposed_by: str, proposer_id: str, reason: str, at: str
+) -> None:
+    """Put the contract in the admins' queue of proposed terminations, oldest first (one proposal at a time)."""
+    item = TerminationItem(
+        pk=contract.pk,
+        sk=TERMINATION_SK,
+        type="Termination",
+        gsi1pk=PROPOSED_TERMINATIONS,
+        gsi1sk=f"{at}#{contract.id}",
+        contract_id=contract.id,
+        title=contract.title,
+        proposed_by=proposed_by,
+        proposer_id=proposer_id,
+        reason=reason,
+        at=at,
+    )
+    uow.save(item, condition=TerminationItem.pk.does_not_exist())
+
+
+def unlist_termination(uow: Writes, contract_id: str) -> None:
+    """Take the contract out of the queue (terminated, or the proposal lapsed); nothing listed is fine too."""
+    uow.delete(TerminationItem(key(contract_id), TERMINATION_SK))
+
+
+def proposed_terminations(limit: int, cursor: str | None) -> paging.Page[Any]:
+    """The proposed terminations, oldest first (gsi1 TERMINATIONS#proposed)."""
+    return paging.collect(
+        lambda start: TerminationItem.gsi1.query(
+            PROPOSED_TERMINATIONS, scan_index_forward=True, last_evaluated_key=start, page_size=limit
+        ),
+        limit,
+        cursor,
+        ("gsi1pk", PROPOSED_TERMINATIONS),
+    )
+
+
+def get_many(contract_ids: list[str]) -> dict[str, ContractItem]:
+    """Several contracts by id in one BatchGetItem (missing ones are left out)."""
+    keys = [(key(contract_id), "CONTRACT") for contract_id in dict.fromkeys(contract_ids)]
+    return {item.id: item for item in ContractItem.batch_get(keys, consistent_read=True)} if keys else {}
 
 
 def new_review(
@@ -257,3 +304,13 @@ def commission_settings() -> tuple[int, dict[str, int]]:
     except SettingsItem.DoesNotExist:
         return DEFAULT_BPS, {}
     return int(item.default_bps), {k: int(v) for k, v in (item.overrides or {}).items()}
+
+
+def save_pending_milestone(uow: Writes, milestone: MilestoneItem) -> None:
+    """Write a changed milestone back only while it is still `pending` at the version read (an amendment)."""
+    uow.save(milestone, condition=MilestoneItem.status == "pending")
+
+
+def remove_pending_milestone(uow: Writes, milestone: MilestoneItem) -> None:
+    """Delete a milestone only while it is still `pending` at the version read (an amendment removes it)."""
+    uow.delete(milestone, condition=MilestoneItem.status == "pending")

@@ -1,7 +1,8 @@
 """Flags (the moderation queue) and account standing (strikes, suspensions) in the single table.
 
 A flag is pk FLAG#<messageId>, sk FLAG, listed in gsi1 under FLAGS#<status> (oldest first): the
-partition follows the status, so `FLAGS#flagged` is the open queue. Standing is pk
+partition follows the status, so `FLAGS#flagged` is the open queue. A field flag (a screened bid,
+task, profile, review or file name) shares the queue under its own id, FLAG#<flagId>. Standing is pk
 STANDING#<profileId>, sk STANDING. Both carry a version, so a decision raced by another is a
 failed unit of work.
 """
@@ -42,6 +43,41 @@ def new_flag(message: MessageItem, sender_id: str, sender_sub: str, sender_name:
         text=message.text,
         masked=message.masked,
         findings=list(message.findings),
+        status=status,
+        flagged_at=at,
+    )
+
+
+def new_field_flag(
+    flag_id: str,
+    field: str,
+    ref: dict[str, Any],
+    author: tuple[str, str, str],
+    text: str,
+    masked: str,
+    findings: list[dict[str, Any]],
+    status: str,
+    at: str,
+) -> FlagItem:
+    """The queue entry of a screened field: `author` is (profile id, sub, display name); the original
+    text lives only here (the item stores the masked text)."""
+    sender_id, sender_sub, sender_name = author
+    return FlagItem(
+        pk=f"FLAG#{flag_id}",
+        sk="FLAG",
+        type="Flag",
+        gsi1pk=flags_partition(status),
+        gsi1sk=f"{at}#{flag_id}",
+        message_id=flag_id,
+        thread_id=None,
+        field=field,
+        ref=ref,
+        sender_id=sender_id,
+        sender_sub=sender_sub,
+        sender_name=sender_name,
+        text=text,
+        masked=masked,
+        findings=findings,
         status=status,
         flagged_at=at,
     )

@@ -298,6 +298,21 @@ class AmendmentItem(Item):
     version = VersionAttribute()
 
 
+class TerminationItem(Item):
+    """pk CONTRACT#<id>, sk TERMINATION; gsi1 TERMINATIONS#proposed: the admins' queue of proposed terminations.
+
+    Its own item because the contract item's three index slots are taken; it lives only while the proposal does.
+    """
+
+    Meta = _Meta
+    contract_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    proposed_by = UnicodeAttribute()  # customer | provider
+    proposer_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class BalanceItem(Item):
     """pk ACCOUNT#<account>, sk BALANCE#<currency>: the running balance of a ledger account."""
 

@@ -6,11 +6,11 @@ services that need them (contracts, escrow, threads, audit) share them without i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.lifecycle import Lifecycle
 from chalicelib.domain.milestones import SETTLED, MilestoneStatus
 
@@ -30,7 +30,11 @@ class ContractStatus(StrEnum):
 CONTRACT = Lifecycle[ContractStatus](
     "contract",
     {
-        ContractStatus.DRAFT: {"sign": ContractStatus.DRAFT, "activate": ContractStatus.ACTIVE},
+        ContractStatus.DRAFT: {
+            "sign": ContractStatus.DRAFT,
+            "activate": ContractStatus.ACTIVE,
+            "terminate": ContractStatus.TERMINATED,  # a deal nobody wants any more need not be signed first
+        },
         ContractStatus.ACTIVE: {
             "fund": ContractStatus.ACTIVE,
             "complete": ContractStatus.COMPLETED,
@@ -76,3 +80,42 @@ def status_after_milestone_move(status: ContractStatus, milestone_statuses: Iter
     if every_milestone_settled(milestone_statuses):
         return CONTRACT.next(status, "complete")
     return status
+
+
+# --- termination -------------------------------------------------------------------------------------
+
+# What termination does to a milestone: unfunded ones are cancelled, funded-but-undelivered escrow is refunded.
+TERMINATION_MOVES: dict[MilestoneStatus, str] = {
+    MilestoneStatus.PENDING: "cancel",
+    MilestoneStatus.FUNDED: "refund",
+    MilestoneStatus.REVISION_REQUESTED: "refund",
+}
+# Already over: released or resolved money stays where it went; cancelled and refunded ones are done.
+ENDED = SETTLED | {MilestoneStatus.CANCELLED, MilestoneStatus.REFUNDED}
+
+
+class Terminable(Protocol):
+    """A milestone as termination reads it (a stored milestone is one)."""
+
+    id: str
+    title: str
+    status: str
+
+
+def termination_moves(milestones: Sequence[Terminable]) -> dict[str, str]:
+    """milestone id → `cancel` | `refund` for every milestone termination moves; the ended ones stay.
+
+    Any other status (work under review, a dispute) is the customer's or an admin's to decide first: a 409 that
+    names the milestone, so nothing is refunded that may yet be owed to the provider.
+    """
+    moves: dict[str, str] = {}
+    for milestone in milestones:
+        status = MilestoneStatus(milestone.status)
+        if status in TERMINATION_MOVES:
+            moves[milestone.id] = TERMINATION_MOVES[status]
+        elif status not in ENDED:
+            raise Conflict(
+                f'milestone "{milestone.title}" ({milestone.id}) is {status.value}: '
+                "it must be decided before the contract can be terminated"
+            )
+    return moves

@@ -121,6 +121,17 @@ def split(contract_id: str, provider_id: str, customer_id: str, released: Money,
     return Posting("dispute_split", tuple(leg for leg in legs if leg.amount))
 
 
+def termination_refund(contract_id: str, customer_id: str, money: Money) -> Posting:
+    """A terminated contract's funded, undelivered escrow goes back to the customer's wallet, without commission.
+
+    One posting for all the refunded milestones of the termination: they share the escrow's balance item, and
+    one transaction may write an item only once (the audit trail names each milestone and its amount).
+    """
+    if money.amount <= 0:
+        raise ValidationFailed("a termination refund must be positive")
+    return transfer("termination_refund", escrow(contract_id), wallet(customer_id), money)
+
+
 def bonus(customer_id: str, provider_id: str, money: Money, bps: int) -> Posting:
     """Extra pay from the customer's wallet to the provider's, less the contract's commission (rounded as at release).
 

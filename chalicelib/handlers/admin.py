@@ -104,6 +104,18 @@ def resolve_dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str
     return views.milestone(milestone) | {"contractId": contract_id}
 
 
+@endpoint(bp, "/admin/terminations", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
+def termination_queue(call: Call) -> dict[str, Any]:
+    """Proposed terminations, oldest first: who proposed, why, and the contract's escrow now."""
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services import termination
+
+    if (call.query("status") or "proposed") != "proposed":
+        raise ValidationFailed("only status=proposed is queued", [{"field": "status", "message": "proposed"}])
+    page, contracts = termination.proposed(call.actor, call.limit(), call.query("cursor"))
+    return views.page([views.termination(t, contracts.get(t.contract_id)) for t in page.items], page.next_cursor)
+
+
 def _settings(commission: Any) -> dict[str, Any]:
     from chalicelib.services import settings
 

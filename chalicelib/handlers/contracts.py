@@ -154,3 +154,12 @@ def review(call: Call, contract_id: str) -> dict[str, Any]:
         "text": item.text,
         "at": item.at,
     }
+
+
+@endpoint(bp, "/contracts/{contract_id}/terminate", "POST", policy=PROFILE_OR_ADMIN, body=bodies.Terminate)
+def terminate(call: Call, contract_id: str) -> dict[str, Any]:
+    """End the contract: a party proposes, the other agrees, or an admin decides; undelivered escrow goes back."""
+    from chalicelib.services import termination
+
+    contract, milestones = termination.terminate(call.actor, contract_id, call.body.reason)
+    return views.contract(contract, milestones)

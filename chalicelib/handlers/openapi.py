@@ -290,6 +290,21 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "at": _S,
         }
     ),
+    "Amendment": _object(
+        {
+            "id": _S,
+            "contractId": _S,
+            "status": _S,
+            "proposedBy": _S,
+            "proposerId": _S,
+            "reason": _S,
+            "changes": _list_of(_object({"op": _S})),
+            "version": _I0,
+            "decidedBy": _S0,
+            "decidedAt": _S0,
+            "createdAt": _S,
+        }
+    ),
     "Payment": _object(
         {
             "id": _S,
@@ -396,6 +411,24 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         }
     ),
     "WebhookOutcome": _object({"id": _S, "type": _S, "outcome": _S, "first": _S0}, "first"),
+    "Termination": _object(
+        {
+            "contractId": _S,
+            "title": _S,
+            "proposedBy": _S,
+            "proposerId": _S,
+            "reason": _S,
+            "at": _S,
+            "status": _S,
+            "customerId": _S,
+            "providerId": _S,
+            "escrowHeld": _MONEY,
+        },
+        "status",
+        "customerId",
+        "providerId",
+        "escrowHeld",
+    ),
 }
 
 # "METHOD path" (as registered, snake_case parameters) → the success body's schema.
@@ -412,6 +445,7 @@ SUCCESS: dict[str, Any] = {
     "POST /admin/tasks/{task_id}/request-changes": _ref("Task"),
     "GET /admin/disputes": _page("Milestone"),
     "POST /admin/disputes/{contract_id}/{milestone_id}/resolve": _ref("Milestone"),
+    "GET /admin/terminations": _page("Termination"),
     "GET /admin/settings": _ref("Settings"),
     "PUT /admin/settings/commission": _ref("Settings"),
     "GET /admin/users": _page("UserHit"),
@@ -439,6 +473,11 @@ SUCCESS: dict[str, Any] = {
     "POST /contracts/{contract_id}/milestones/{milestone_id}/dispute": _ref("Milestone"),
     "GET /contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}": _ref("DownloadLink"),
     "POST /contracts/{contract_id}/reviews": _ref("Review"),
+    "POST /contracts/{contract_id}/amendments": _ref("Amendment"),
+    "GET /contracts/{contract_id}/amendments": _object({"items": _list_of(_ref("Amendment"))}),
+    "POST /contracts/{contract_id}/amendments/{amendment_id}/accept": _ref("Amendment"),
+    "POST /contracts/{contract_id}/amendments/{amendment_id}/reject": _ref("Amendment"),
+    "POST /contracts/{contract_id}/terminate": _ref("Contract"),
     "GET /health": _object({"status": _S}),
     "GET /config": _object({"region": _S, "userPoolId": _S, "userPoolClientId": _S, "cognitoEndpoint": _S0}),
     "GET /openapi.json": _object({"openapi": _S, "info": _O, "paths": _O, "components": _O}),

@@ -183,6 +183,43 @@ def contract(c: Any, milestones: list[Any]) -> dict[str, Any]:
     }
 
 
+def amendment(a: Any) -> dict[str, Any]:
+    """`version`: the contract version the amendment made once accepted (null until then)."""
+    return {
+        "id": a.id,
+        "contractId": a.contract_id,
+        "status": a.status,
+        "proposedBy": a.proposed_by,
+        "proposerId": a.proposer_id,
+        "reason": a.reason,
+        "changes": list(a.changes or []),
+        "version": int(a.terms_version) if a.terms_version is not None else None,
+        "decidedBy": a.decided_by,
+        "decidedAt": a.decided_at,
+        "createdAt": a.created_at,
+    }
+
+
+def termination(t: Any, c: Any | None) -> dict[str, Any]:
+    """A proposed termination in the admins' queue, with what the contract holds in escrow now."""
+    view: dict[str, Any] = {
+        "contractId": t.contract_id,
+        "title": t.title,
+        "proposedBy": t.proposed_by,
+        "proposerId": t.proposer_id,
+        "reason": t.reason,
+        "at": t.at,
+    }
+    if c is not None:
+        view |= {
+            "status": c.status,
+            "customerId": c.customer_id,
+            "providerId": c.provider_id,
+            "escrowHeld": money(int(c.funded_total) - int(c.released_total) - int(c.refunded_total), c.currency),
+        }
+    return view
+
+
 def entry(e: Any) -> dict[str, Any]:
     return {
         "id": e.sk.removeprefix("ENTRY#"),
@@ -257,11 +294,14 @@ def message(m: Any, viewer: Any) -> dict[str, Any]:
 
 
 def flag(f: Any) -> dict[str, Any]:
-    """A moderation queue entry (admins only): original and masked text, sender, thread."""
+    """A moderation queue entry (admins only): original and masked text, sender, and the thread, or
+    for a screened field (`field` other than `message`) what it belongs to (`ref`)."""
     return {
         "id": f.message_id,
-        "messageId": f.message_id,
+        "messageId": None if f.field else f.message_id,
         "threadId": f.thread_id,
+        "field": f.field or "message",
+        "ref": f.ref,
         "senderId": f.sender_id,
         "senderName": f.sender_name,
         "originalText": f.text,

@@ -26,3 +26,9 @@ class PostReview(Body):
 class PayBonus(Body):
     amount: PositiveMoney
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class Terminate(Body):
+    """A party's proposal and an admin's decision need a reason; the agreeing party may add one."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None

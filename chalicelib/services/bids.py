@@ -13,6 +13,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.matching import match_score
 from chalicelib.domain.tasks import TASK, TaskStatus
+from chalicelib.services import text_safety
 from chalicelib.services.identity import Actor
 from chalicelib.services.tasks import can_see
 
@@ -34,9 +35,11 @@ def place_bid(actor: Actor, task_id: str, new: NewBid) -> bids_repo.Bid:
         )
     check_milestones_sum(price, [m.amount for m in new.milestones])
     bid = bids_repo.new(new_id(), task, provider.id, provider.sub, new, BidStatus.SUBMITTED.value, iso())
+    screened = text_safety.for_bid(bid, provider)  # the customer reads the masked proposal
     with unit_of_work("you already have a live bid on this task, or the task is no longer open") as uow:
         bids_repo.add(uow, bid)  # with its guard: one live bid per provider and task
         tasks_repo.require_open(uow, task.id)
+        screened.stage(uow, bid.created_at)
     return bid
 
 

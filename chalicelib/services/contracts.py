@@ -15,7 +15,7 @@ from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, Co
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
-from chalicelib.services import threads
+from chalicelib.services import text_safety, threads
 from chalicelib.services.identity import Actor
 
 MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit,
@@ -174,10 +174,12 @@ def review(actor: Actor, contract_id: str, rating: int, text: str) -> contracts_
         else (contract.customer_id, contract.customer_sub)
     )
     at = iso()
+    text, screened = text_safety.for_review(text, actor.require_profile(), contract.id)
     item = contracts_repo.new_review(contract, str(actor.profile_id), reviewee_id, rating, text, at)
     try:
         with unit_of_work("you have already reviewed this contract") as uow:
             contracts_repo.add_review(uow, item)
+            screened.stage(uow, at)
             profiles_repo.add_rating_by_sub(uow, reviewee_sub, rating)  # conditional on the profile: no read first
             uow.emit(
                 "ReviewPosted",

@@ -38,7 +38,7 @@ from chalicelib.domain.milestones import WAITS, MilestoneStatus, is_overdue, pat
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import uploads
+from chalicelib.services import text_safety, uploads
 from chalicelib.services.contracts import load
 from chalicelib.services.identity import Actor
 from chalicelib.settings import get_settings
@@ -119,6 +119,9 @@ def _commit(change: Change, all_milestones: list[contracts_repo.Milestone]) -> c
             task = None
     recipients = [contract.customer_id, contract.provider_id]
     completed = contract.status == ContractStatus.COMPLETED.value and contract.completed_at == at
+    lapsed = completed and (contract.termination or {}).get("status") == "proposed"
+    if lapsed:  # a proposed termination ends with the contract: out of the admins' queue
+        contract.termination = (contract.termination or {}) | {"status": "lapsed", "lapsedAt": at}
     with unit_of_work("the milestone changed meanwhile; reload and retry") as uow:
         contracts_repo.save_milestone(uow, milestone)
         contracts_repo.save(uow, contract)
@@ -126,6 +129,8 @@ def _commit(change: Change, all_milestones: list[contracts_repo.Milestone]) -> c
             profiles_repo.count_completed_by_sub(uow, contract.provider_sub)
         if task is not None:
             tasks_repo.save(uow, task)
+        if lapsed:
+            contracts_repo.unlist_termination(uow, contract.id)
         for line in audits:
             audit_repo.add_for_contract(uow, contract.id, line)
         posting_id = None
@@ -164,6 +169,11 @@ def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -
         log.info("no %s token parked for milestone %s (not yet, or already taken)", wait, milestone_id)
         return
     workflow.succeed(taken.task_token, {"outcome": outcome})
+
+
+def answer_terminated(contract_id: str, milestone_id: str) -> None:
+    """After a termination's commit: a refunded milestone's workflow leaves its submission wait for `Terminated`."""
+    _answer_wait(contract_id, milestone_id, "submission", "terminated")
 
 
 def _start_workflow(contract_id: str, milestone: contracts_repo.Milestone) -> None:
@@ -405,6 +415,9 @@ def submit(
         )
     at = now()
     deadline = at + timedelta(seconds=get_settings().review_window_seconds)
+    note, screened = text_safety.for_milestone_text(
+        "milestone.submission.note", note, actor.require_profile(), contract.id, milestone.id
+    )
     milestone.submissions = [*(milestone.submissions or []), {"files": files, "note": note, "at": iso(at)}]
     milestone.review_deadline = None if is_frozen else iso(deadline)
     result = _commit(
@@ -417,6 +430,7 @@ def submit(
             None,
             "MilestoneSubmitted",
             {"files": len(files)},
+            [screened.staged(iso(at))],
         ),
         milestones,
     )
@@ -519,6 +533,10 @@ def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: 
         raise Forbidden("only the customer requests revisions")
     milestone = _find(milestones, milestone_id)
     steps = path(MilestoneStatus(milestone.status), "request_revision")
+    shown, screened = text_safety.for_milestone_text(
+        "milestone.revision.reason", reason, actor.require_profile(), contract.id, milestone.id
+    )
+    reason = shown or reason
     milestone.revisions = [*(milestone.revisions or []), {"reason": reason, "at": iso()}]
     milestone.review_deadline = None
     result = _commit(
@@ -531,6 +549,7 @@ def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: 
             None,
             "RevisionRequested",
             {"reason": reason},
+            [screened.staged(iso())],
         ),
         milestones,
     )
@@ -546,6 +565,10 @@ def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> c
     milestone = _find(milestones, milestone_id)
     steps = path(MilestoneStatus(milestone.status), "dispute")
     at = iso()
+    shown, screened = text_safety.for_milestone_text(
+        "milestone.dispute.reason", reason, actor.require_profile(), contract.id, milestone.id
+    )
+    reason = shown or reason
     milestone.dispute = {"openedBy": role, "byId": actor.profile_id, "reason": reason, "at": at}
     contracts_repo.list_dispute(milestone, at)
     milestone.review_deadline = None
@@ -559,6 +582,7 @@ def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> c
             None,
             "DisputeOpened",
             {"reason": reason, "openedBy": role, "amount": _money(milestone).to_json()},
+            [screened.staged(at)],
         ),
         milestones,
     )
@@ -630,8 +654,10 @@ def resolve(
 
 # What a wait's outcome is when the milestone has already moved past it.
 _OUTCOMES: dict[str, dict[MilestoneStatus, str]] = {
-    "submission": {
-        s: "submitted" for s in MilestoneStatus if s not in WAITS["submission"] and s != MilestoneStatus.PENDING
+    "submission": {  # past the wait: submitted, or the contract was terminated (refunded, cancelled)
+        s: "terminated" if s in (MilestoneStatus.REFUNDED, MilestoneStatus.CANCELLED) else "submitted"
+        for s in MilestoneStatus
+        if s not in WAITS["submission"] and s != MilestoneStatus.PENDING
     },
     "decision": {
         MilestoneStatus.ACCEPTED: "accepted",

@@ -66,9 +66,11 @@ def _decide(actor: Actor, message_id: str, action: str, note: str | None) -> tup
 
 
 def _save_decided(uow: Writes, flag: moderation_repo.Flag) -> None:
-    """The flag, and its status mirrored on the message (admins see it beside the original)."""
+    """The flag, and its status mirrored on the message (admins see it beside the original); a field
+    flag (services/text_safety) has no message: the masked text stays on its item either way."""
     moderation_repo.save_flag(uow, flag)
-    threads_repo.set_moderation(uow, flag.thread_id, flag.message_id, flag.status)
+    if flag.thread_id is not None:
+        threads_repo.set_moderation(uow, flag.thread_id, flag.message_id, flag.status)
 
 
 def dismiss(actor: Actor, message_id: str, note: str | None) -> Decision:
@@ -78,7 +80,12 @@ def dismiss(actor: Actor, message_id: str, note: str | None) -> Decision:
         _save_decided(uow, flag)
         uow.emit(
             "FlagDismissed",
-            {"messageId": flag.message_id, "threadId": flag.thread_id, "recipients": [flag.sender_id]},
+            {
+                "messageId": flag.message_id,
+                "threadId": flag.thread_id,
+                "field": flag.field or "message",
+                "recipients": [flag.sender_id],
+            },
             at,
         )
     return Decision(flag)
@@ -111,6 +118,7 @@ def confirm(actor: Actor, message_id: str, note: str | None) -> Decision:
             {
                 "messageId": flag.message_id,
                 "threadId": flag.thread_id,
+                "field": flag.field or "message",
                 "strikes": outcome.active,
                 "limit": moderation.STRIKES_TO_SUSPEND,
                 "recipients": [profile.id],

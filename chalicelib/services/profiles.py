@@ -9,7 +9,7 @@ from chalicelib.domain.accounts import VERIFICATION, NewProfile, Role, Verificat
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import uploads, users
+from chalicelib.services import text_safety, uploads, users
 from chalicelib.services.identity import Actor
 
 
@@ -33,8 +33,10 @@ def create_profile(actor: Actor, new: NewProfile) -> profiles_repo.Profile:
         verification=Verification.UNVERIFIED.value,
         created_at=moment,
     )
+    screened = text_safety.for_profile(profile)  # name and bio are public on the provider card
     with unit_of_work("you already have a profile") as uow:
         profiles_repo.add(uow, profile)
+        screened.stage(uow, moment)
         users.index(uow, profile)  # admins find the user by email or name prefix
         uow.emit(
             "UserSignedUp",

@@ -23,7 +23,7 @@ from chalicelib.domain.tasks import (
     is_publicly_listed,
 )
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import uploads
+from chalicelib.services import text_safety, uploads
 from chalicelib.services.identity import Actor
 
 
@@ -68,9 +68,11 @@ def create_task(actor: Actor, new: NewTask) -> tasks_repo.Task:
     moment = iso()
     task = tasks_repo.new(new_id(), owner.id, TaskStatus.DRAFT.value, moment)
     _apply(task, new.as_changes(), actor)
+    screened = text_safety.for_task(task, owner)  # bidders and visitors read the masked text
     tasks_repo.index(task, moment)
     with unit_of_work("task id collision") as uow:
         tasks_repo.add(uow, task)
+        screened.stage(uow, moment)
         uow.emit(
             "TaskPosted",
             {"taskId": task.id, "category": task.category, "ownerId": owner.id, "recipients": []},
@@ -93,9 +95,15 @@ def edit_task(actor: Actor, task_id: str, change: TaskChanges) -> tasks_repo.Tas
     if change.is_empty():
         raise ValidationFailed("nothing to change")
     _apply(task, change, actor)
+    screened = text_safety.for_task(task, actor.require_profile())
     task.updated_at = iso()
     tasks_repo.index(task, task.updated_at)
-    tasks_repo.replace(task, "the task changed meanwhile; reload and retry")
+    if not screened.flagged:
+        tasks_repo.replace(task, "the task changed meanwhile; reload and retry")
+        return task
+    with unit_of_work("the task changed meanwhile; reload and retry") as uow:  # the flags with the task
+        tasks_repo.save(uow, task)
+        screened.stage(uow, task.updated_at)
     return task
 
 

@@ -152,7 +152,7 @@ def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tu
 
 
 def _bidder_or_invitee(task: tasks_repo.Task, provider_ref: str) -> profiles_repo.Profile:
-    """The owner names a provider by profile id, or by the alias id an anonymous bidder shows them."""
+    """The owner names a provider by profile id, or an anonymous bidder by the alias id they are shown."""
     if is_alias_id(provider_ref):
         for bid in bids_repo.all_for_task(task.id):
             if moderation.alias_for(bid.provider_id, task.id).id == provider_ref:
@@ -164,10 +164,14 @@ def _bidder_or_invitee(task: tasks_repo.Task, provider_ref: str) -> profiles_rep
                 return _provider(invitee)
         raise _not_a_bidder()
     if provider_ref in (task.invitees or []):
-        return _provider(provider_ref)
-    if not bids_repo.is_bidder(task.id, provider_ref):
+        return _provider(provider_ref)  # the owner invited them by id: naming it again reveals nothing
+    # An anonymous bidder is known to the owner by the alias only: their real id gets exactly the answer
+    # a stranger's id gets (same status, same body, the same two reads), or it would confirm the bid.
+    bidder = bids_repo.is_bidder(task.id, provider_ref)
+    profile = profiles_repo.get_by_id(provider_ref)
+    if not bidder or profile is None or profile.role != Role.PROVIDER.value or profile.anonymous:
         raise _not_a_bidder()
-    return _provider(provider_ref)
+    return profile
 
 
 def _provider(profile_id: str) -> profiles_repo.Profile:

@@ -6,9 +6,11 @@ from typing import Any
 
 from chalicelib.adapters import files, uploads_repo
 from chalicelib.adapters.ids import new_id
+from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain import uploads as policy
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated
+from chalicelib.services import text_safety
 from chalicelib.services.identity import Actor
 
 
@@ -16,7 +18,13 @@ def create_upload(actor: Actor, new: policy.NewUpload) -> dict[str, Any]:
     actor.require_writable()
     limit = policy.check(new.purpose, new.content_type, new.size)
     upload_id = new_id()
-    filename = policy.safe_filename(new.filename)
+    shown = new.filename
+    if new.purpose != policy.Purpose.VERIFICATION:  # the other party sees the name; verification: admins only
+        shown, screened = text_safety.for_file_name(new.filename, actor.require_profile(), upload_id)
+        if screened.flagged:
+            with unit_of_work() as uow:  # the flag (with the original name) first: nothing is lost
+                screened.stage(uow, iso())
+    filename = policy.safe_filename(shown)
     key = f"uploads/{actor.sub}/{new.purpose.value}/{upload_id}/{filename}"
     uploads_repo.create(
         upload_id=upload_id,

@@ -39,6 +39,7 @@ SECTIONS = (
     "Verifications",
     "Task reviews",
     "Disputes",
+    "Terminations",
     "Withdrawals",
     "Flagged messages",
     "Users",
@@ -192,6 +193,28 @@ def test_resolve_a_dispute_with_a_split(page: Any, world: World) -> None:
     assert resolved["status"] == "resolved"
     assert resolved["resolution"]["release"] == {"amount": 100000, "currency": "EUR"}
     assert resolved["resolution"]["refund"] == {"amount": 25000, "currency": "EUR"}
+
+
+def test_terminate_a_proposed_termination(page: Any, world: World) -> None:
+    customer, provider, contract = funded_contract(world, 250000)
+    cid = contract["id"]
+    provider.ok("POST", f"/contracts/{cid}/terminate", {"reason": "The customer stopped answering."})
+    signed_in_admin(page)
+    proposed = item(page, "Terminations", cid)
+    proposed.get_by_text("The customer stopped answering.").wait_for()
+    proposed.get_by_text("2,500.00 EUR").wait_for()  # the escrow the termination gives back
+
+    proposed.get_by_role("button", name="Terminate").click()
+    ending = dialog(page)
+    ending.get_by_label("Reason").fill("Both parties confirmed by mail.")
+    ending.get_by_role("button", name="Terminate").click()
+    section(page, "Terminations").get_by_role("status").filter(has_text="Terminated").wait_for()
+    expect_gone(page, "Terminations", cid)
+
+    after = customer.ok("GET", f"/contracts/{cid}")
+    assert after["status"] == "terminated" and after["termination"]["terminatedBy"] == "admin"
+    assert [m["status"] for m in after["milestones"]] == ["refunded", "refunded"]
+    assert after["escrow"]["refunded"] == {"amount": 250000, "currency": "EUR"}
 
 
 def test_approve_a_withdrawal(page: Any, world: World) -> None:

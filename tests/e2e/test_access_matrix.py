@@ -136,6 +136,11 @@ TASK = {
 UPLOAD = {"purpose": "message", "filename": "m.pdf", "contentType": "application/pdf", "size": 64}
 CONTRACT = {"contract_id": "contract"}
 MILESTONE = {"contract_id": "contract", "milestone_id": "milestone"}
+AMENDMENT = {"contract_id": "contract", "amendment_id": "amendment"}
+AMEND = {  # adds a milestone: accepting it changes nothing another row relies on
+    "reason": "matrix",
+    "changes": [{"op": "add", "title": "Extra", "amount": MONEY, "dueDate": "2027-06-30"}],
+}
 
 
 def unchanged_commission(cast: Cast) -> dict[str, Any]:
@@ -163,6 +168,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/admin/tasks/{task_id}/approve"): Row(C, {"task_id": "in_review"}, {}),
     ("POST", "/admin/tasks/{task_id}/request-changes"): Row(C, {"task_id": "in_review"}, {"note": "matrix"}),
     ("GET", "/admin/disputes"): Row(C),
+    ("GET", "/admin/terminations"): Row(C, query="status=proposed"),
     ("POST", "/admin/disputes/{contract_id}/{milestone_id}/resolve"): Row(
         C, MILESTONE, {"releaseAmount": MONEY, "refundAmount": {"amount": 0, "currency": "EUR"}}
     ),
@@ -212,6 +218,16 @@ TABLE: dict[tuple[str, str], Row] = {
         C, MILESTONE | {"upload_id": "deliverable"}, refused=STRANGERS
     ),
     ("POST", "/contracts/{contract_id}/reviews"): Row(C, CONTRACT, {"rating": 5, "text": "matrix"}, refused=STRANGERS),
+    # amendments: the cast's amendment (the customer's) is open, so the party's proposal is a 409 until the
+    # provider accepts it; then the reject is a 409
+    ("POST", "/contracts/{contract_id}/amendments"): Row(C, CONTRACT, AMEND, refused=STRANGERS),
+    ("GET", "/contracts/{contract_id}/amendments"): Row(C, CONTRACT, refused=STRANGERS),
+    ("POST", "/contracts/{contract_id}/amendments/{amendment_id}/accept"): Row(P, AMENDMENT, refused=STRANGERS),
+    ("POST", "/contracts/{contract_id}/amendments/{amendment_id}/reject"): Row(P, AMENDMENT, refused=STRANGERS),
+    # the shared contract lives on: the party's call only proposes; the admin's, without a reason, is a 400
+    ("POST", "/contracts/{contract_id}/terminate"): Row(
+        C, CONTRACT, {"reason": "matrix"}, bodies={ADMIN: {}}, refused=STRANGERS
+    ),
     # meta
     ("GET", "/health"): Row(C),
     ("GET", "/config"): Row(C),
@@ -377,6 +393,7 @@ def cast(world: World) -> Cast:
     ids["contract"], ids["milestone"] = contract["id"], contract["milestones"][0]["id"]
     customer.ok("POST", f"/contracts/{ids['contract']}/sign")
     provider.ok("POST", f"/contracts/{ids['contract']}/sign")
+    ids["amendment"] = customer.ok("POST", f"/contracts/{ids['contract']}/amendments", AMEND, status=201)["id"]
     deposit = {"amount": {"amount": 300000, "currency": "EUR"}}
     ids["payment"] = customer.ok("POST", "/me/deposits", deposit, status=201)["id"]
     milestone = f"/contracts/{ids['contract']}/milestones/{ids['milestone']}"

@@ -196,6 +196,11 @@ def test_anonymous_provider_is_an_alias_until_award(world: World) -> None:
     _problem(customer.get(f"/providers/{alias_id}"), 404)  # no card behind the alias
     assert provider.ok("GET", f"/bids/{bid['id']}")["providerId"] == me["id"]  # the provider sees themself
 
+    by_real_id = customer.post(f"/tasks/{task['id']}/threads", {"providerId": me["id"]})
+    stranger_id = world.profile("provider").ok("GET", "/me")["id"]
+    by_stranger = customer.post(f"/tasks/{task['id']}/threads", {"providerId": stranger_id})
+    assert (by_real_id.status_code, by_real_id.content) == (by_stranger.status_code, by_stranger.content)
+    _problem(by_real_id, 422)  # the real id gets a stranger's answer: it confirms no bid
     thread = customer.ok("POST", f"/tasks/{task['id']}/threads", {"providerId": alias_id}, status=201)
     member = next(m for m in thread["members"] if m["role"] == "provider")
     assert member == {
@@ -225,6 +230,46 @@ def test_anonymous_provider_is_an_alias_until_award(world: World) -> None:
     revealed = next(t for t in customer.ok("GET", "/me/threads")["items"] if t["id"] == thread["id"])
     assert next(m for m in revealed["members"] if m["role"] == "provider")["id"] == me["id"]
     _problem(world.profile("provider").get(f"/contracts/{contract['id']}/thread"), 404)
+
+
+PROPOSAL = "call me +49 151 2345 6789 or hanna@hannasoft.io"
+BIO = "PLC and embedded C since 2009. Mail hanna@hannasoft.io or t.me/hannasoft_dev"
+
+
+def _flagged(admin: User, field: str, original: str) -> dict[str, Any]:
+    """The open queue entry of one screened field, paging through the queue (oldest first)."""
+    path = "/admin/messages?status=flagged&limit=100"
+    while True:
+        page = admin.ok("GET", path)
+        for entry in page["items"]:
+            if entry["field"] == field and entry["originalText"] == original:
+                return dict(entry)
+        assert page["nextCursor"], f"no {field} flag with {original!r}"
+        path = f"/admin/messages?status=flagged&limit=100&cursor={page['nextCursor']}"
+
+
+def test_contacts_in_a_proposal_and_a_bio_are_masked_for_readers_and_flagged_for_admins(world: World) -> None:
+    customer = world.profile("customer")
+    provider = world.profile("provider", bio=BIO)
+    task = world.open_task(customer)
+    bid = provider.ok("POST", f"/tasks/{task['id']}/bids", bid_body() | {"proposal": PROPOSAL}, status=201)
+    proposal = customer.ok("GET", f"/bids/{bid['id']}")["proposal"]
+    assert proposal.startswith("call me ") and "hidden]" in proposal
+    assert "2345" not in proposal and "hanna" not in proposal
+    listed = customer.ok("GET", f"/tasks/{task['id']}/bids")["items"]
+    assert next(b for b in listed if b["id"] == bid["id"])["proposal"] == proposal
+
+    provider_id = provider.ok("GET", "/me")["id"]
+    for reader in (world.anonymous(), customer):
+        bio = reader.ok("GET", f"/providers/{provider_id}")["bio"]
+        assert bio.startswith("PLC and embedded C since 2009.") and "hidden]" in bio
+        assert "hanna" not in bio and "t.me" not in bio
+
+    admin = world.admin()
+    for field, original, masked in (("bid.proposal", PROPOSAL, proposal), ("profile.bio", BIO, bio)):
+        entry = _flagged(admin, field, original)
+        assert entry["maskedText"] == masked and entry["senderId"] == provider_id
+        assert entry["ref"]["id"] == (bid["id"] if field == "bid.proposal" else provider_id)
 
 
 def test_audit_csv_of_a_finished_contract_with_a_dispute(stack: LocalStack, world: World) -> None:

@@ -331,7 +331,7 @@
   function action(section, label, options) {
     return el("button", {
       type: "button",
-      class: label === "Reject" || label === "Confirm" || label === "Suspend" ? "danger" : null,
+      class: label === "Reject" || label === "Confirm" || label === "Suspend" || label === "Terminate" ? "danger" : null,
       text: label,
       on: {
         click: () =>
@@ -544,6 +544,30 @@
     );
   }
 
+  function terminationItem(t) {
+    return article(
+      t.title || "Contract",
+      details([
+        ["Contract", t.contractId],
+        ["Proposed by", `${t.proposedBy} (${t.proposerId}) on ${when(t.at)}`],
+        ["Reason", t.reason],
+        ["Contract status", t.status],
+        ["Escrow held", t.escrowHeld ? money(t.escrowHeld) : null],
+        ["Customer", t.customerId],
+        ["Provider", t.providerId],
+      ]),
+      buttons(
+        action("terminations", "Terminate", {
+          title: `Terminate "${t.title}" now?`,
+          text: "Unfunded milestones are cancelled and funded, undelivered escrow goes back to the customer's wallet; released money stays. Work under review or in dispute must be decided first.",
+          fields: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+          run: (v) => api("POST", `/contracts/${encodeURIComponent(t.contractId)}/terminate`, { reason: v.reason }),
+          done: (r) => `Terminated "${r.title}": ${r.status}, escrow held now ${money(r.escrow.held)}.`,
+        }),
+      ),
+    );
+  }
+
   function moneyRows(rows) {
     if (!rows || !rows.length) return "none";
     return el("ul", { class: "plain" }, rows.map((r) =>
@@ -585,13 +609,16 @@
     const sender = m.senderName || m.senderId;
     const decide = (verb) => (v) =>
       api("POST", `/admin/messages/${encodeURIComponent(m.id)}/${verb}`, v.note ? { note: v.note } : {});
+    const screenedField = m.field && m.field !== "message" ? m.field : null;
     return article(
-      `Message from ${sender}`,
+      screenedField ? `${screenedField} by ${sender}` : `Message from ${sender}`,
       details([
         ["Original", m.originalText],
         ["Others saw", m.maskedText],
         ["Found", (m.findings || []).map((f) => f.kind).join(", ")],
         ["Sender", m.senderId],
+        ["Field", screenedField],
+        ["Item", m.ref ? `${m.ref.kind} ${m.ref.id || m.ref.contractId}` : null],
         ["Thread", m.threadId],
         ["Flagged", when(m.flaggedAt)],
       ]),
@@ -654,6 +681,7 @@
     verifications: { path: "/admin/verifications?status=pending", item: verificationItem, empty: "No verification is waiting.", noun: "verification" },
     tasks: { path: "/admin/tasks?status=in_review", item: taskItem, empty: "No task is waiting for review.", noun: "task" },
     disputes: { path: "/admin/disputes?status=open", item: disputeItem, empty: "No open dispute.", noun: "dispute" },
+    terminations: { path: "/admin/terminations?status=proposed", item: terminationItem, empty: "No proposed termination.", noun: "termination" },
     withdrawals: { path: "/admin/withdrawals?status=requested", item: withdrawalItem, empty: "No withdrawal is waiting.", noun: "withdrawal" },
     messages: { path: "/admin/messages?status=flagged", item: messageItem, empty: "No flagged message.", noun: "flagged message" },
   };
@@ -689,7 +717,7 @@
   /* After an action the status line reports it; the reload must not overwrite that message. */
   function pendingStatus(name) {
     const text = $(`#${name} .status`).textContent;
-    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved)/.test(text);
+    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved|Terminated)/.test(text);
   }
 
   // --- users ------------------------------------------------------------------------------
