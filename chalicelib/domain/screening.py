@@ -1,4 +1,4 @@
-"""Contact screening for chat messages: find and mask emails, phones, links, domains and messenger handles.
+"""Contact screening for chat messages: find and mask contact and payment details, flag off-platform intent.
 
 Why. The marketplace earns its commission, and protects both sides with escrow, only while the
 deal stays on the platform. People who want to take a deal off it paste an email, a phone number,
@@ -30,7 +30,8 @@ Approach. Pure Python, no I/O:
    suffix (``.email``, ``.run``, ``.it``, ``.es`` ...) with no sign of a website around it. URLs to
    localhost or private addresses are not contact details.
 3. A *digit* view for phones: number words in several languages (English, German, French, Spanish,
-   Russian, Ukrainian, Polish) become digits, ``o``/``l`` inside digit groups become ``0``/``1``, and
+   Russian, Ukrainian, Polish; tens and hundreds in English, German, Russian and Chinese, see
+   ``screening_words``) become digits, ``o``/``l`` inside digit groups become ``0``/``1``, and
    what is certainly not a phone is blanked out first (dates, times, year ranges, versions, IP
    addresses, decimals, amounts with a currency, grouped thousands, measurements, ratios, ticket and
    order numbers, UUIDs). Remaining digit runs of plausible length are checked with
@@ -41,15 +42,20 @@ Approach. Pure Python, no I/O:
 4. Messengers: invite links (t.me, wa.me, discord.gg, ...), Skype ``live:`` ids, Discord ``name#1234``
    tags, WeChat ids, a handle introduced by a messenger name ("my tg is @x", "WeChat ID: x"), and
    invitations to move the conversation ("whatsapp me", "add me on telegram", "let's switch to
-   Viber", "пиши в телегу"). Naming a messenger as a product ("a Telegram bot", "WhatsApp Business
-   API") is not an invitation.
+   Viber", "пиши в телегу"), QQ numbers, VK links, and a messenger's name spelled out ("t e l e g r a m").
+   Naming a messenger as a product ("a Telegram bot", "WhatsApp Business API") is not an invitation.
+5. Payment details (``screening_payments``: IBAN with mod-97, cards with Luhn, BIC with a cue, PayPal,
+   crypto addresses with their checksums) are masked like contacts. Off-platform intent
+   (``screening_intent``: "pay me directly", "ohne Treuhand", "минуя площадку", "私下交易") is
+   flagged as kind ``intent`` and never masked.
 
-Findings that overlap are merged; ``masked`` replaces each finding's span of the original text with
-a mask of the same meaning (``[email hidden]``, ``[phone hidden]``, ``[link hidden]``, ``[contact
-hidden]``).
+Findings that overlap are merged; ``masked`` replaces each masked finding's span of the original text
+with a mask of the same meaning (``[email hidden]``, ``[phone hidden]``, ``[link hidden]``, ``[contact
+hidden]``, ``[payment details hidden]``). Intent findings come after the merge and are dropped where
+they overlap a masked one, so findings never overlap.
 
-Limits. A description with no detail in it ("same name as here but at gmail", "google my studio")
-and a messenger's name split by blanks ("sk ype") pass unflagged. tldextract and phonenumbers are
+Limits. A description with no detail and no intent phrase in it ("google my studio" aside, which
+is one) passes; so does a paraphrase the intent patterns do not list. tldextract and phonenumbers are
 imported on the first call, not at import (cold start).
 Figures: tests/unit/test_screening.py (floors) and bench/screening.py (precision, recall, throughput).
 """
@@ -66,26 +72,41 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Final
 
+from chalicelib.domain.screening_intent import find_intent
+from chalicelib.domain.screening_payments import find_crypto, find_payments, find_paypal
+from chalicelib.domain.screening_words import NUMBER_RUN as _NUMBER_RUN
+from chalicelib.domain.screening_words import NUMBER_WORD as _NUMBER_WORD
+from chalicelib.domain.screening_words import ZH_RUN, count_words, spell, zh_digits
+
 if TYPE_CHECKING:
     from tldextract import TLDExtract
 
-KINDS: Final = ("email", "phone", "link", "domain", "messenger")
+KINDS: Final = ("email", "phone", "link", "domain", "messenger", "iban", "card", "bic", "paypal", "crypto", "intent")
+# Kinds that are masked; "intent" is flagged only (see screening_intent: a phrase is not a detail).
 MASKS: Final = {
     "email": "[email hidden]",
     "phone": "[phone hidden]",
     "link": "[link hidden]",
     "domain": "[link hidden]",
     "messenger": "[contact hidden]",
+    "iban": "[payment details hidden]",
+    "card": "[payment details hidden]",
+    "bic": "[payment details hidden]",
+    "paypal": "[payment details hidden]",
+    "crypto": "[payment details hidden]",
 }
 # Default regions for national-format phone numbers (a "+" or "00" number needs none).
-PHONE_REGIONS: Final = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "RU", "UA", "PL")
+PHONE_REGIONS: Final = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "RU", "UA", "PL", "CN")
 # When two findings overlap they merge into one with the stronger kind.
-_PRIORITY: Final = {"email": 5, "messenger": 4, "link": 3, "phone": 2, "domain": 1}
+_PRIORITY: Final = {
+    "paypal": 10, "crypto": 9, "iban": 8, "card": 7, "bic": 6, "email": 5, "messenger": 4, "link": 3, "phone": 2,
+    "domain": 1, "intent": 0,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A contact detail: ``text[start:end]`` of the original text is what was found."""
+    """A contact or payment detail, or an intent phrase: ``text[start:end]`` of the original text."""
 
     kind: str
     start: int
@@ -107,15 +128,27 @@ def screen(text: str) -> Screening:
     raw: list[Finding] = []
     web = _deobfuscate(base)
     _find_web(web, _mail_view(web), text, raw)
+    _find_dotless(web, raw)
     _find_provider_handles(web, raw)
     _find_messengers(web, raw)
+    for match in _SPELLED_BRAND.finditer(base.text):
+        _add(base, *match.span(), "messenger", raw)
     _find_phones(base, text, raw)
-    findings = _merge(text, raw)
+    for kind, start, end in find_payments(base.text):
+        _add(base, start, end, kind, raw)
+    for kind, start, end in find_paypal(web.text):
+        _add(web, start, end, kind, raw)
+    raw.extend(Finding(kind, start, end) for kind, start, end in find_crypto(text))
+    details = _merge(text, raw)
+    intents = [Finding("intent", *base.origin(s, e)) for s, e in find_intent(base.text)]
+    findings = _with_intent(text, details, intents)
     if not findings:
         return Screening(False, text, ())
+    if not details:
+        return Screening(True, text, findings)
     masked: list[str] = []
     pos = 0
-    for finding in findings:
+    for finding in details:
         masked.append(text[pos : finding.start])
         masked.append(MASKS[finding.kind])
         pos = finding.end
@@ -273,7 +306,27 @@ _BRACKET_COLON = re.compile(r"\[\s*:\s*\]")
 _BRACKET_AT = re.compile(rf"[ \t]*[\[\(\{{<][ \t]*{_AT_WORDS}[ \t]*[\]\)\}}>][ \t]*")
 _BRACKET_DOT = re.compile(rf"[ \t]*[\[\(\{{<][ \t]*{_DOT_WORDS}[ \t]*[\]\)\}}>][ \t]*")
 # Single characters separated by blanks or a repeated separator: "j o h n", "g-m-a-i-l".
-_SPACED = re.compile(r"(?<!\S)(?:[^\s][ \t]{1,2}){3,}[^\s](?!\S)")
+_SPACED = re.compile(r"(?<!\S)(?:[^\s][ \t]{1,2}){3,}[^\s](?![^\s,;!?])")
+# A messenger's or mail provider's name split by blanks or dots: "sk ype", "tele gram", "whats app", "g.mail".
+_SPLIT_BRAND = re.compile(
+    "(?<![\\w])(?:"
+    + "|".join(
+        "[ \t.·_*-]?".join(brand)
+        for brand in (
+            "skype",
+            "telegram",
+            "whatsapp",
+            "viber",
+            "wechat",
+            "discord",
+            "signal",
+            "gmail",
+            "hotmail",
+            "телеграм",
+        )
+    )
+    + ")(?![\\w])"
+)
 _SEPARATED = re.compile(r"(?<![^\W_])[a-z0-9](?:[\-_*·~|][a-z0-9]){3,}(?![^\W_])")
 _WORD_AT = re.compile(r"[ \t]+(?:at|собака|arroba|malpa|małpa|chiocciola)[ \t]+")
 _WORD_DOT = re.compile(
@@ -303,6 +356,7 @@ def _deobfuscate(base: _View) -> _View:
     view = view.rewrite(_BRACKET_AT, lambda m: "@")
     view = view.rewrite(_BRACKET_DOT, lambda m: ".")
     view = view.squeeze(_SPACED, _blank)
+    view = view.squeeze(_SPLIT_BRAND, lambda ch: ch in " \t.·_*-")
     view = view.squeeze(_SEPARATED, _sep)
     view = view.rewrite(_WORD_DOT, lambda m: ".")
     view = view.rewrite(_BULLET_DOT, lambda m: ".")
@@ -337,7 +391,7 @@ _TRAILING = ".,;:!?)]}'\"»…"
 _MESSENGER_HOSTS: Final = _words(
     "t.me telegram.me telegram.dog wa.me api.whatsapp.com chat.whatsapp.com discord.gg discord.com "
     "discordapp.com signal.me signal.group invite.viber.com viber.me u.wechat.com weixin.qq.com m.me "
-    "ig.me instagram.com snapchat.com join.skype.com line.me"
+    "ig.me instagram.com snapchat.com join.skype.com line.me vk.com vk.me m.vk.com ok.ru qm.qq.com"
 )
 # A "domain" whose last label is one of these is a file name.
 _FILE_EXTENSIONS: Final = _words(
@@ -474,6 +528,28 @@ def _find_web(view: _View, mail: _View, original: str, out: list[Finding]) -> No
         _add(view, start, end, kinds[match.start()], out)
 
 
+# "my site: studio-nord de", "website hannasoft io": a web address with a blank for its dot, after a cue.
+_DOTLESS = re.compile(
+    r"(?:\b(?:site|website|web\s?site|webpage|homepage|domain|url|portfolio|visit|go\s+to|google|seite|webseite|"
+    r"homepage|domain|adresse)|сайт\w*|网站|网址|官网)[^\n.!?]{0,16}?(?<![\w.@-])"
+    r"(?P<name>[a-z0-9][a-z0-9-]{2,40})[ \t]+(?P<tld>com|net|org|io|de|ru|cn|dev|app|eu|co|uk|ch|info|biz|pl|ua|nl|fr|"
+    r"studio|design|shop|online|site|me)(?=[ \t]*(?:$|[,;!?)\n]|/\w|\.(?:\s|$)))"
+)
+
+
+def _find_dotless(view: _View, out: list[Finding]) -> None:
+    for match in _DOTLESS.finditer(view.text):
+        name = match.group("name")
+        if name not in _STOPWORDS and name not in _DOTLESS_WORDS and not name.isdigit():
+            _add(view, match.start("name"), match.end("tld"), "domain", out)
+
+
+_DOTLESS_WORDS: Final = _words(
+    "is my our your its his her their at on in under down up out new old same site website domain page url "
+    "called named like via from under with just here there one"
+)
+
+
 def _find_emails(view: _View, original: str, out: list[Finding]) -> None:
     text = view.text
 
@@ -564,7 +640,7 @@ _MSG_WEAK: Final = (
 )
 _MSG_ALL: Final = rf"(?:{_MSG_STRONG}|{_MSG_CYRILLIC}|{_MSG_WEAK})"
 _NOT_INVITE: Final = (
-    r"(?![ \t]*(?:bot|bots|channel|channels|api|group|groups|integration|business|webhook|sdk|notification|"
+    r"(?![ \t-]*(?:bot|bots|channel|channels|api|group|groups|integration|business|webhook|sdk|notification|"
     r"notifications|mini[ \t]?app|бот\w*|канал\w*|групп\w*|api|интеграц\w*))"
 )
 _INTRO: Final = (
@@ -610,9 +686,11 @@ _MSG_MENTION = re.compile(rf"(?<![\w@.])(?!line\b|signal\b|snap\b)(?:{_MSG_ALL})
 _SKYPE_LIVE = re.compile(r"\blive:(?:\.cid\.)?[a-z0-9][a-z0-9._-]{2,}")
 _DISCORD_TAG = re.compile(r"(?<![\w#@/.])([a-z][a-z0-9_.]{1,31})#(\d{4})(?!\w)")
 _WECHAT = re.compile(
-    r"(?:加我|微信|\bvx\b|\bwx\b|\bwxid_)[ \t]*(?:微信)?[ \t]*(?:号|id)?[ \t]*[:：]?[ \t]*[a-z0-9_-]{5,}"
+    r"(?:加我|微信|薇信|威信|v信|(?<![a-z0-9])(?:vx|wx)(?![a-z0-9])|(?<![a-z0-9])wxid_)"
+    r"[ \t]*(?:微信)?[ \t]*(?:号|id)?[ \t]*"
+    r"(?:是|为|[:：])?[ \t]*[a-z0-9_-]{5,}"
 )
-_QQ = re.compile(r"\bqq[ \t]*(?:号|id|number)?[ \t]*[:：]?[ \t]*\d{5,11}\b")
+_QQ = re.compile(r"(?:(?<![a-z0-9])qq|扣扣)[ \t]*(?:号码?|id|number|群)?[ \t]*(?:是|[:：])?[ \t]*\d{5,11}\b")
 _AT_HANDLE = re.compile(r"(?<![\w@.])@[a-z0-9_][a-z0-9._]{2,31}")
 _TICKET_WORDS: Final = _words(
     "issue issues pr prs mr bug bugs ticket tickets task tasks order orders item items case story no nr "
@@ -621,8 +699,33 @@ _TICKET_WORDS: Final = _words(
     "chapter table"
 )
 # Cheap pre-check: nothing below can match without one of these.
-_MSG_ANY = re.compile(rf"(?<!\w)(?:{_MSG_ALL})|live:|#\d{{4}}|加我|微信|\b(?:vx|wx|wxid_|qq)")
+_MSG_ANY = re.compile(
+    rf"(?<!\w)(?:{_MSG_ALL})|live:|#\d{{4}}|加我|微信|薇信|威信|v信|扣扣|(?<![a-z0-9])(?:vx|wx|wxid_|qq)"
+)
 _STRONG_RE = re.compile(rf"^(?:{_MSG_STRONG}|{_MSG_CYRILLIC})$")
+
+
+# A messenger's name spelled letter by letter ("t e l e g r a m", "w-h-a-t-s-a-p-p") is a disguise on its
+# own: nobody writes a product name that way except to slip it past a filter.
+_SPELLED_BRAND = re.compile(
+    "(?<![\\w])(?:"
+    + "|".join(
+        "[ \t.·_*-]+".join(f"[{ch}{_FOLD.get(ch, '')}]" for ch in brand)  # single Cyrillic letters are folded
+        for brand in (
+            "telegram",
+            "whatsapp",
+            "viber",
+            "wechat",
+            "skype",
+            "signal",
+            "discord",
+            "телеграм",
+            "ватсап",
+            "вотсап",
+        )
+    )
+    + ")(?![\\w])"
+)
 
 
 def _find_messengers(view: _View, out: list[Finding]) -> None:
@@ -687,6 +790,8 @@ def _find_provider_handles(view: _View, out: list[Finding]) -> None:
     """A mailbox without the @: "my gmail is petrova.design92", "email annakeller on gmail"."""
     for match in _PROVIDER_HANDLE.finditer(view.text):
         handle = match.group("handle").rstrip(".")
+        if handle.isdigit() and match.group().startswith("qq"):
+            continue  # a QQ number: a messenger id (_QQ), not a mailbox
         if re.search(r"[\d_.]", handle) and handle not in _STOPWORDS:
             _add(view, match.start(), match.start("handle") + len(handle), "email", out)
     for match in _HANDLE_ON_PROVIDER.finditer(view.text):
@@ -697,27 +802,6 @@ def _find_provider_handles(view: _View, out: list[Finding]) -> None:
 # --------------------------------------------------------------------------------------------
 # 4. Phones
 
-_NUMBER_WORDS: Final = {
-    # English
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9",
-    # German (umlauts are folded: fünf -> funf)
-    "null": "0", "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "funf": "5", "sechs": "6", "sieben": "7",
-    "acht": "8", "neun": "9",
-    # French (zero and six as in English; "un" is left out, it is the article)
-    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9",
-    # Spanish
-    "cero": "0", "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
-    "ocho": "8", "nueve": "9",
-    # Polish (diacritics folded, ł kept)
-    "jeden": "1", "dwa": "2", "trzy": "3", "cztery": "4", "piec": "5", "szesc": "6", "siedem": "7",
-    "osiem": "8", "dziewiec": "9",
-    # Russian and Ukrainian
-    "ноль": "0", "нуль": "0", "один": "1", "одна": "1", "два": "2", "две": "2", "три": "3", "четыре": "4",
-    "пять": "5", "шесть": "6", "семь": "7", "восемь": "8", "девять": "9", "чотири": "4", "п'ять": "5",
-    "шість": "6", "сім": "7", "вісім": "8", "дев'ять": "9",
-}  # fmt: skip
-_NUMBER_WORD = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")(?![\w'])")
 _MULTIPLIER = re.compile(r"\b(double|triple|doppel|двойная|двойной|тройная)[ \t-]*(\d)\b")
 _OH = re.compile(r"(?<=\d)([ \t,-]{1,3})(?:oh|o)\b|\b(?:oh|o)(?=[ \t,-]{1,3}\d)")
 _PLUS = re.compile(r"\b(?:plus|плюс)[ \t]+(?=\d)")
@@ -757,6 +841,14 @@ _NOT_PHONE: Final = tuple(
         r"[ \t]*(?:(?:no|nr|number|num|is|#|:|-|=)\.?[ \t]*){0,2}"
         r"[#:]?[ \t]*\d[\d\-/.]*",
         r"\b[a-z][a-z0-9]{1,9}-\d+\b",
+        # part, drawing, article and serial numbers; standards (ISO 9001:2015, DIN EN 10204, GB/T 1804-2000)
+        r"(?:\b(?:pn|p/n|part|parts|partno|art|artikel|artikelnummer|teil|teilenummer|sachnummer|sach-nr|mat|"
+        r"material|materialnummer|dwg|drawing|zeichnung|zeichnungsnummer|rev|serial|s/n|sn|lot|charge|ident|"
+        r"identnummer|model|modell|type|typ|catalog|catalogue|katalog|cat|mpn|oem|ref|item)\b|артикул\w*|арт|"
+        r"деталь|детали|чертеж\w*|чертёж\w*|номенклатур\w*|серийн\w*|图号|零件号|料号|型号|物料号|编号|批号)"
+        r"[ \t.:#№-]*(?:(?:no|nr|number|num|номер)\.?[ \t:#-]*)?[a-z]{0,4}[ \t-]?\d[\d\-/.]*(?:[ \t-][a-z0-9]{1,4}\b)?",
+        r"\b(?:iso|din|en|iec|astm|asme|ansi|vde|vdi|gost|гост|ост|gb/t|gb|jis|bs|nf|sae|ipc|ul|api|nema|ieee|rfc)"
+        r"(?:[ \t/-]+(?:en|iso|iec|t))*[ \t/-]*\d[\d\-.:/]*(?:[ \t-]+\d[\d\-.:/]*)?",
     )
 )
 # Checked in the callback: numeric dates, dotted versions, IP addresses, decimals.
@@ -765,11 +857,12 @@ _DOTTED = re.compile(r"(?<![\d.+])v?\d+(?:\.\d+){2,}(?:[-+][\w.]+)?(?![\d]|\.\d)
 _VERSION_V = re.compile(r"\bv\d+(?:\.\d+)*\b")
 _DECIMAL = re.compile(r"(?<![\d.,])\d+[.,]\d+(?![\d]|[.,]\d)")
 
-_RUN = re.compile(r"(?<![\w+§])(?:\+[ \t]?|00)?\(?\d(?:[ \t\-./·_*,()]{0,4}\d){5,20}")
+_RUN = re.compile(r"(?<![a-zа-яё0-9_+§])(?:\+[ \t]?|00)?\(?\d(?:[ \t\-./·_*,()]{0,4}\d){5,20}")
 _PHONE_CUES = re.compile(
     r"\b(?:call|calls|phone|tel|telephone|mobile|mob|cell|cellphone|number|num|digits|ring|text|txt|sms|whats\s?app|"
     r"viber|signal|telegram|reach|dial|handy|nummer|anrufen|ruf|telefon|telefonnummer|portable|numero|movil|"
     r"celular|telefono|llamame|zadzwon|komorka|номер|телефон|тел|звони|позвони|моб|мобильный|my\s+no|ph)\b"
+    r"|手机|电话|号码|致电|微信同号|打我"
 )
 
 
@@ -810,7 +903,10 @@ def _digits_view(base: _View) -> tuple[_View, bool]:
     )
     spelled = bool(_NUMBER_WORD.search(view.text))
     if spelled:
-        view = view.rewrite(_NUMBER_WORD, lambda m: _NUMBER_WORDS[m.group()])
+        view = view.rewrite(_NUMBER_RUN, lambda m: spell(m.group()))
+    if ZH_RUN.search(view.text):
+        spelled = True
+        view = view.rewrite(ZH_RUN, lambda m: zh_digits(m.group()))
     view = view.rewrite(_OH, lambda m: (m.group(1) or "") + "0")
     if spelled:
         view = view.rewrite(_MULTIPLIER, lambda m: m.group(2) * (3 if m.group(1).startswith(("tri", "тр")) else 2))
@@ -825,7 +921,7 @@ def _digits_view(base: _View) -> tuple[_View, bool]:
 
 
 def _find_phones(base: _View, original: str, out: list[Finding]) -> None:
-    if sum(c.isdigit() for c in base.text) < 3 and not _NUMBER_WORD.search(base.text):
+    if sum(c.isdigit() for c in base.text) < 3 and not _NUMBER_WORD.search(base.text) and not ZH_RUN.search(base.text):
         return
     view, spelled = _digits_view(base)
     text = view.text
@@ -871,7 +967,7 @@ def _accept(view: _View, original: str, start: int, end: int, spelled: bool) -> 
     groups = re.findall(r"\d+", candidate)
     o_start, o_end = view.origin(start, end)
     source = original[o_start:o_end]
-    words = len(_NUMBER_WORD.findall(_normalize(source).text)) if spelled else 0
+    words = count_words(_normalize(source).text) if spelled else 0
     disguised = (
         words >= 3
         or any(not c.isascii() and (c.isalnum() or unicodedata.category(c) == "Cf") for c in source)
@@ -883,6 +979,9 @@ def _accept(view: _View, original: str, start: int, end: int, spelled: bool) -> 
             return None  # a list of small numbers, unless spelled out or introduced as a phone
         if len(groups) == 1 and len(digits) >= 9 and not digits.startswith("0"):
             return None  # one long unseparated number with no 0 or + prefix: an id or a timestamp
+        shape = [len(g) for g in groups]
+        if re.fullmatch(r"\d+(?:-\d+){2,}", candidate) and digits[0] != "0" and shape not in ([3, 3, 4], [1, 3, 3, 4]):
+            return None  # dash-grouped with no 0 prefix and not the US shape: a part number (4711-2233-09)
     if disguised or context:
         return start, end
     regions: tuple[str | None, ...] = (None,) if international else PHONE_REGIONS
@@ -924,3 +1023,12 @@ def _merge(original: str, raw: list[Finding]) -> tuple[Finding, ...]:
         else:
             merged.append(finding)
     return tuple(merged)
+
+
+def _with_intent(original: str, details: tuple[Finding, ...], intents: list[Finding]) -> tuple[Finding, ...]:
+    """Intent phrases join the findings unless a masked detail already covers part of them."""
+    if not intents:
+        return details
+    spans = [(f.start, f.end) for f in details]
+    kept = [f for f in _merge(original, intents) if not _overlaps(spans, f.start, f.end)]
+    return tuple(sorted((*details, *kept), key=lambda f: f.start)) if kept else details

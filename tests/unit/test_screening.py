@@ -1,6 +1,8 @@
 """Contact screening (chalicelib/domain/screening.py): what it catches, what it leaves alone, how it masks.
 
-The labelled set tests/data/screening_messages.jsonl is scored at the end against stated floors.
+The labelled set tests/data/screening/*.jsonl is scored at the end against stated floors, on the tune
+and the holdout split separately. Payment details, intent phrases and number words with tens and
+hundreds: tests/unit/test_screening_payments.py.
 """
 
 # The disguises under test are look-alike characters on purpose:
@@ -8,6 +10,7 @@ The labelled set tests/data/screening_messages.jsonl is scored at the end agains
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import time
@@ -21,18 +24,23 @@ from hypothesis import strategies as st
 from chalicelib.domain import screening
 from chalicelib.domain.screening import MASKS, Finding, Screening, screen
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "screening_messages.jsonl"
+DATA = Path(__file__).resolve().parents[1] / "data" / "screening"
+# The rows the detectors before issue 16 were tuned on: all in the tune split.
+LEGACY = "v1.jsonl"
 
-# Floors for the labelled set, message level. Measured when written: precision 1.000, recall 0.982
-# (331 messages, 169 contact attempts; the 3 misses carry no contact detail a filter can see, or split
-# a messenger's name: "sk ype"). A little under the measurement, so a regression fails the build.
+# Floors for the labelled set, message level, on each split (the acceptance of issue 16). Measured
+# when written (1,010 messages, 490 contact attempts): tune precision 1.000, recall 1.000 (797 rows,
+# tuned on); holdout precision 0.978, recall 0.989 (213 rows, never tuned on).
 PRECISION_FLOOR = 0.97
 RECALL_FLOOR = 0.95
 
 
 def load() -> list[dict[str, Any]]:
-    with DATA.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    rows: list[dict[str, Any]] = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            rows.extend({**json.loads(line), "file": path.name} for line in fh if line.strip())
+    return rows
 
 
 def kinds(text: str) -> list[str]:
@@ -389,7 +397,7 @@ def test_each_kind_has_a_mask_of_the_same_meaning() -> None:
         "mail [email hidden], call [phone hidden], see [link hidden] or [link hidden], [contact hidden]"
     )
     assert [f.kind for f in result.findings] == ["email", "phone", "link", "domain", "messenger"]
-    assert set(MASKS) == set(screening.KINDS)
+    assert set(MASKS) == set(screening.KINDS) - {"intent"}  # intent is flagged, never masked
 
 
 def test_overlapping_findings_merge_into_the_stronger_kind() -> None:
@@ -407,16 +415,18 @@ def caught_contact_rows() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("row", caught_contact_rows(), ids=lambda row: row["text"][:40])
 def test_masked_text_keeps_no_contact_detail(row: dict[str, Any]) -> None:
     result = screen(row["text"])
-    again = screen(result.masked)
-    assert not again.flagged, (result.masked, [result.masked[f.start : f.end] for f in again.findings])
+    again = [f for f in screen(result.masked).findings if f.kind != "intent"]  # intent phrases stay as written
+    assert not again, (result.masked, [result.masked[f.start : f.end] for f in again])
     for f in result.findings:
         assert row["text"][f.start : f.end].strip() == row["text"][f.start : f.end]
-        assert row["text"][f.start : f.end] not in result.masked
+        if f.kind != "intent":
+            assert row["text"][f.start : f.end] not in result.masked
 
 
 def test_clean_text_is_returned_unchanged() -> None:
+    """On the tune split (the holdout's false positives are counted by the precision floor, unseen)."""
     for row in load():
-        if not row["contact"]:
+        if not row["contact"] and row["split"] == "tune":
             result = screen(row["text"])
             assert result.masked == row["text"]
             assert result.findings == () and result.flagged is False
@@ -446,7 +456,7 @@ def test_screen_never_raises_and_findings_are_sound(text: str) -> None:
         assert f.kind in screening.KINDS
         assert 0 <= previous_end <= f.start < f.end <= len(text)
         rebuilt.append(text[previous_end : f.start])
-        rebuilt.append(MASKS[f.kind])
+        rebuilt.append(MASKS.get(f.kind, text[f.start : f.end]))  # intent: flagged, left as written
         previous_end = f.end
     rebuilt.append(text[previous_end:])
     assert result.masked == ("".join(rebuilt) if result.findings else text)
@@ -475,35 +485,43 @@ def test_long_messages_stay_fast() -> None:
 
 def test_the_labelled_set_is_realistic_and_balanced() -> None:
     rows = load()
-    assert len(rows) >= 160
+    assert len(rows) >= 1000
     assert len({row["text"] for row in rows}) == len(rows)
     contact = [row for row in rows if row["contact"]]
     assert 0.4 <= len(contact) / len(rows) <= 0.6
-    families = {row["family"] for row in rows}
-    assert families == {
-        "email",
-        "phone",
-        "link",
-        "domain",
-        "messenger",
-        "unicode",
-        "clean-price",
-        "clean-date",
-        "clean-version",
-        "clean-ticket",
-        "clean-file",
-        "clean-code",
-        "clean-other",
-    }
+    languages = {lang: sum(row["lang"] == lang for row in rows) for lang in ("en", "de", "ru", "zh")}
+    assert min(languages.values()) >= 100, languages
+    hard_negatives = [row for row in rows if row["family"] in ("clean-part", "clean-standard", "clean-tolerance")]
+    assert len(hard_negatives) >= 60
     for row in rows:
-        assert row["contact"] == (not row["family"].startswith("clean-")), row
+        assert row["contact"] == (not row["family"].startswith("clean-")) == bool(row["kinds"]), row
+        assert set(row["kinds"]) <= set(screening.KINDS), row
+    for kind in screening.KINDS:  # every kind is exercised on both splits
+        for split in ("tune", "holdout"):
+            assert any(kind in row["kinds"] and row["split"] == split for row in rows), (kind, split)
 
 
-def test_labelled_set_precision_and_recall() -> None:
+def test_the_split_was_fixed_by_a_hash_of_the_text() -> None:
+    """Holdout rows are chosen by the text alone (about 30 %), so nobody can move a hard case out of it."""
+    rows = load()
+    for row in rows:
+        if row["file"] == LEGACY:
+            assert row["split"] == "tune", row
+        else:
+            digest = int(hashlib.sha256(row["text"].encode("utf-8")).hexdigest()[:8], 16)
+            assert row["split"] == ("holdout" if digest % 10 < 3 else "tune"), row
+    new = [row for row in rows if row["file"] != LEGACY]
+    assert 0.25 <= sum(row["split"] == "holdout" for row in new) / len(new) <= 0.35
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout"])
+def test_labelled_set_precision_and_recall(split: str) -> None:
     tp = fp = fn = 0
     misses: list[str] = []
     false_alarms: list[str] = []
     for row in load():
+        if row["split"] != split:
+            continue
         flagged = screen(row["text"]).flagged
         if flagged and row["contact"]:
             tp += 1
@@ -515,5 +533,7 @@ def test_labelled_set_precision_and_recall() -> None:
             misses.append(row["text"])
     precision = tp / (tp + fp)
     recall = tp / (tp + fn)
+    if split == "holdout":  # its texts are not shown: tuning on them would spoil the holdout
+        false_alarms, misses = [f"{len(false_alarms)} false positives"], [f"{len(misses)} misses"]
     assert precision >= PRECISION_FLOOR, (precision, false_alarms)
     assert recall >= RECALL_FLOOR, (recall, misses)
