@@ -72,6 +72,7 @@ def new(
         customer_sub=customer.sub,
         provider_id=bid.provider_id,
         provider_sub=bid.provider_sub,
+        hub=bool(task.hub),
         currency=bid.currency,
         total_amount=bid.price_amount,
         commission_bps=commission_bps,

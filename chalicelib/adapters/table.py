@@ -132,6 +132,7 @@ class TaskItem(Item):
     due_date = UnicodeAttribute(null=True)
     attachments = ListAttribute[str](of=UnicodeAttribute, default=list)
     quality_review = BooleanAttribute(default=False)
+    hub = BooleanAttribute(default=False)  # hub mode (seed 004): the platform stands between company and expert
     status = UnicodeAttribute()
     review_note = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
@@ -226,6 +227,7 @@ class ContractItem(Item):
     provider_id = UnicodeAttribute()
     provider_sub = UnicodeAttribute()
     reviewer_id = UnicodeAttribute(null=True)
+    hub = BooleanAttribute(default=False)  # copied from the task at award: the hub is the company's counterparty
     currency = UnicodeAttribute()
     total_amount = NumberAttribute()
     commission_bps = NumberAttribute()
