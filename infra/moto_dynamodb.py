@@ -15,10 +15,16 @@ moto 5.2 differs from DynamoDB where this project depends on it (moto/dynamodb/m
    same token again when it retries (after a read timeout, say); DynamoDB answers such a replay
    with the first success and changes nothing, moto applies it again.
 
+4. A cancelled TransactWriteItems still leaves its writes on the table's stream: moto applies the
+   items after a failed condition too, and the rollback does not take their stream records back.
+   An outbox item of a cancelled transaction would then be relayed as an event that never happened
+   (a second notification, a funding counted in the figures). DynamoDB streams committed writes only.
+
 `install()` patches moto in the running process (the test sessions' in-process servers,
 `scripts/moto_server.py` for `make run` and the e2e stack): the rollback snapshot holds only the
 items the transaction names; one DynamoDB request at a time; a replayed token with the same
-request is answered from its first success for 10 minutes, as DynamoDB does. Nothing in the
+request is answered from its first success for 10 minutes, as DynamoDB does; a cancelled
+transaction's stream records are dropped, and stream reads wait for a transaction to finish. Nothing in the
 product's code or conditions changes: who wins a race is still decided by its own conditions.
 """
 
@@ -85,6 +91,17 @@ def _restore(snapshot: list[tuple[Any, Any, Any, Any]]) -> None:
             table.items[hash_value] = item
 
 
+def _stream_lengths(snapshot: list[tuple[Any, Any, Any, Any]]) -> list[tuple[Any, int]]:
+    """Each touched table's stream shard and how many records it holds before the transaction."""
+    shards = {id(shard): shard for table, *_ in snapshot if (shard := getattr(table, "stream_shard", None))}
+    return [(shard, len(shard.items)) for shard in shards.values()]
+
+
+def _unstream(lengths: list[tuple[Any, int]]) -> None:
+    for shard, length in lengths:
+        del shard.items[length:]
+
+
 def install() -> None:
     """Patch moto's DynamoDB in this process (idempotent)."""
     global _installed
@@ -100,10 +117,12 @@ def install() -> None:
     @functools.wraps(original_transact)
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshot = _touched(self, transact_items)
+        streams = _stream_lengths(snapshot)
         try:
             original_transact(self, transact_items)
         except Exception:
             _restore(snapshot)
+            _unstream(streams)  # after the restore: its own writes are stream records too
             raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
@@ -130,4 +149,15 @@ def install() -> None:
             return response
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    original_streams_call = DynamoDBStreamsHandler.call_action
+
+    @functools.wraps(original_streams_call)
+    def streams_call_action(self: Any) -> Any:
+        with _lock:  # never a transaction's records before it has committed or been cancelled
+            return original_streams_call(self)
+
+    DynamoDBStreamsHandler.call_action = streams_call_action  # type: ignore[method-assign]
     _installed = True

@@ -19,6 +19,7 @@ class Purpose(StrEnum):
     DELIVERABLE = "deliverable"
     ATTACHMENT = "attachment"
     MESSAGE = "message"
+    EVIDENCE = "evidence"  # a dispute's proof (screenshots, mails, logs): copied under evidence/<cid>/<mid>/
 
 
 LIMITS: dict[Purpose, tuple[frozenset[str], int]] = {
@@ -26,6 +27,7 @@ LIMITS: dict[Purpose, tuple[frozenset[str], int]] = {
     Purpose.DELIVERABLE: (WORK_TYPES, 200 * MB),
     Purpose.ATTACHMENT: (WORK_TYPES, 25 * MB),
     Purpose.MESSAGE: (WORK_TYPES, 10 * MB),
+    Purpose.EVIDENCE: (WORK_TYPES, 25 * MB),
 }
 
 

@@ -83,11 +83,11 @@ def request_changes(call: Call, task_id: str) -> dict[str, Any]:
 
 @endpoint(bp, "/admin/disputes", "GET", policy=ADMIN, query=("status", "cursor", "limit"))
 def dispute_queue(call: Call) -> dict[str, Any]:
-    """Open disputes, oldest first: contract, milestone, escrowed amount, reasons and files."""
+    """Open disputes, oldest first: contract, milestone, escrowed amount, the kind, each side's reason and evidence."""
     from chalicelib.services import escrow
 
     page = escrow.open_disputes(call.actor, call.limit(), call.query("cursor"))
-    return views.page([views.milestone(m) | {"contractId": m.contract_id} for m in page.items], page.next_cursor)
+    return views.page([views.dispute(m) for m in page.items], page.next_cursor)
 
 
 @endpoint(

@@ -121,13 +121,42 @@ def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[st
 
 
 @endpoint(
-    bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", policy=PROFILE, body=common_bodies.Reason
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/dispute", "POST", policy=PROFILE, body=bodies.OpenDispute
 )
 def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
-    """Either party disputes a milestone under review: the escrow is frozen until an admin resolves it."""
+    """Either party disputes work under review, the customer also work not delivered: the escrow is frozen."""
     from chalicelib.services import escrow
 
-    return _milestone(contract_id, escrow.dispute(call.actor, contract_id, milestone_id, call.body.reason))
+    body = call.body
+    return _milestone(
+        contract_id, escrow.dispute(call.actor, contract_id, milestone_id, body.reason, list(body.evidence))
+    )
+
+
+@endpoint(
+    bp, "/contracts/{contract_id}/milestones/{milestone_id}/evidence", "POST", policy=PROFILE, body=bodies.AddEvidence
+)
+def add_evidence(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """Either party adds a note and files (upload purpose evidence) to a disputed milestone, for the admins."""
+    from chalicelib.services import disputes
+
+    body = call.body
+    return _milestone(
+        contract_id, disputes.add_evidence(call.actor, contract_id, milestone_id, body.note, list(body.uploads))
+    )
+
+
+@endpoint(
+    bp,
+    "/contracts/{contract_id}/milestones/{milestone_id}/evidence/{upload_id}",
+    "GET",
+    policy=PROFILE_OR_ADMIN,
+)
+def evidence_file(call: Call, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
+    """A short-lived download link for an evidence file (parties, reviewer, admins)."""
+    from chalicelib.services import disputes
+
+    return disputes.evidence_url(call.actor, contract_id, milestone_id, upload_id)
 
 
 @endpoint(

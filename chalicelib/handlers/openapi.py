@@ -129,6 +129,7 @@ _MILESTONE = {
     "submissions": _A,
     "revisions": _A,
     "dispute": _O0,
+    "evidence": _A,
     "resolution": _O0,
     "updatedAt": _S0,
     "contractId": _S,
@@ -252,6 +253,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         "remark",
     ),
     "Milestone": _object(_MILESTONE, "contractId", "payment"),
+    "Dispute": _object(_MILESTONE | {"kind": _S, "customerSide": _O0, "providerSide": _O0}, "payment"),
     "Contract": _object(
         {
             "id": _S,
@@ -447,7 +449,7 @@ SUCCESS: dict[str, Any] = {
     "GET /admin/tasks": _page("Task"),
     "POST /admin/tasks/{task_id}/approve": _ref("Task"),
     "POST /admin/tasks/{task_id}/request-changes": _ref("Task"),
-    "GET /admin/disputes": _page("Milestone"),
+    "GET /admin/disputes": _page("Dispute"),
     "POST /admin/disputes/{contract_id}/{milestone_id}/resolve": _ref("Milestone"),
     "GET /admin/terminations": _page("Termination"),
     "GET /admin/settings": _ref("Settings"),
@@ -476,6 +478,8 @@ SUCCESS: dict[str, Any] = {
     "POST /contracts/{contract_id}/milestones/{milestone_id}/request-revision": _ref("Milestone"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/dispute": _ref("Milestone"),
     "GET /contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}": _ref("DownloadLink"),
+    "POST /contracts/{contract_id}/milestones/{milestone_id}/evidence": _ref("Milestone"),
+    "GET /contracts/{contract_id}/milestones/{milestone_id}/evidence/{upload_id}": _ref("DownloadLink"),
     "POST /contracts/{contract_id}/reviews": _ref("Review"),
     "POST /contracts/{contract_id}/amendments": _ref("Amendment"),
     "GET /contracts/{contract_id}/amendments": _object({"items": _list_of(_ref("Amendment"))}),

@@ -150,10 +150,38 @@ def milestone(m: Any, role: str | None = None) -> dict[str, Any]:
         ],
         "revisions": list(m.revisions or []),
         "dispute": m.dispute,
+        "evidence": _evidence(m.evidence or []),
         "resolution": m.resolution,
         "updatedAt": m.updated_at,
     }
     return view
+
+
+def _evidence(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence entries as stored, without the files' storage keys (links: GET …/evidence/{uploadId})."""
+    return [{**e, "files": [{k: v for k, v in f.items() if k != "key"} for f in e["files"]]} for e in entries]
+
+
+def dispute(m: Any) -> dict[str, Any]:
+    """An open dispute for the admins: the milestone, its kind, and each side's reason and evidence."""
+    record = m.dispute or {}
+    evidence = _evidence(m.evidence or [])
+
+    def side(role: str) -> dict[str, Any] | None:
+        opened = record.get("openedBy") == role
+        entries = [e for e in evidence if e["by"] == role]
+        if not opened and not entries:
+            return None
+        said = record if opened else {}
+        return {"reason": said.get("reason"), "at": said.get("at"), "evidence": entries}
+
+    kind = record.get("kind") or ("card" if record.get("openedBy") == "cardholder" else "quality")
+    return milestone(m) | {
+        "contractId": m.contract_id,
+        "kind": kind,
+        "customerSide": side("customer"),
+        "providerSide": side("provider"),
+    }
 
 
 def contract(c: Any, milestones: list[Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Bodies of the milestone, bonus and review routes (a revision or a dispute takes common.Reason)."""
+"""Bodies of the milestone, dispute, evidence, bonus and review routes (a revision takes common.Reason)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ class Terminate(Body):
     """A party's proposal and an admin's decision need a reason; the agreeing party may add one."""
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+class OpenDispute(Body):
+    reason: Annotated[Text, StringConstraints(max_length=4000)]
+    evidence: list[Id] = Field(default_factory=list, max_length=10, description="upload ids of purpose evidence")
+
+
+class AddEvidence(Body):
+    note: Annotated[Text, StringConstraints(max_length=2000)]
+    uploads: list[Id] = Field(default_factory=list, max_length=10, description="upload ids of purpose evidence")

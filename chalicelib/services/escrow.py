@@ -11,7 +11,7 @@ by one conditional delete that returns it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -38,7 +38,7 @@ from chalicelib.domain.milestones import WAITS, MilestoneStatus, is_overdue, pat
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import text_safety, uploads
+from chalicelib.services import disputes, text_safety, uploads
 from chalicelib.services.contracts import load
 from chalicelib.services.identity import Actor
 from chalicelib.settings import get_settings
@@ -557,19 +557,34 @@ def request_revision(actor: Actor, contract_id: str, milestone_id: str, reason: 
     return result
 
 
-def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> contracts_repo.Milestone:
+def dispute(
+    actor: Actor, contract_id: str, milestone_id: str, reason: str, evidence: Sequence[str] = ()
+) -> contracts_repo.Milestone:
+    """Either party disputes work under review; the customer also work never delivered (`disputes.kind_of`)."""
     actor.require_writable()
     contract, milestones, role = load(actor, contract_id)
     if role not in ("customer", "provider"):
         raise Forbidden("only the parties open disputes")
     milestone = _find(milestones, milestone_id)
-    steps = path(MilestoneStatus(milestone.status), "dispute")
+    status = MilestoneStatus(milestone.status)
+    steps = path(status, "dispute")
+    kind = disputes.kind_of(role, status)
+    files = disputes.copy_evidence(actor, contract.id, milestone, evidence)
     at = iso()
     shown, screened = text_safety.for_milestone_text(
         "milestone.dispute.reason", reason, actor.require_profile(), contract.id, milestone.id
     )
     reason = shown or reason
-    milestone.dispute = {"openedBy": role, "byId": actor.profile_id, "reason": reason, "at": at}
+    # merged: a card dispute's freeze (`frozen`, `cardDispute`) on a funded milestone stays on the record
+    milestone.dispute = (milestone.dispute or {}) | {
+        "kind": kind,
+        "openedBy": role,
+        "byId": actor.profile_id,
+        "reason": reason,
+        "at": at,
+    }
+    if files:
+        milestone.evidence = [*(milestone.evidence or []), disputes.entry(role, actor.profile_id, None, files, at)]
     contracts_repo.list_dispute(milestone, at)
     milestone.review_deadline = None
     result = _commit(
@@ -581,12 +596,13 @@ def dispute(actor: Actor, contract_id: str, milestone_id: str, reason: str) -> c
             steps,
             None,
             "DisputeOpened",
-            {"reason": reason, "openedBy": role, "amount": _money(milestone).to_json()},
+            {"reason": reason, "openedBy": role, "amount": _money(milestone).to_json(), "kind": kind},
             [screened.staged(at)],
         ),
         milestones,
     )
-    _answer_wait(contract.id, milestone.id, "decision", "disputed")
+    # the workflow waits for a submission (non-delivery) or for the customer's decision (quality)
+    _answer_wait(contract.id, milestone.id, "submission" if kind == disputes.NON_DELIVERY else "decision", "disputed")
     return result
 
 
@@ -691,6 +707,8 @@ def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> st
             except Conflict:
                 continue  # the milestone moved while we wrote: look again
         outcome = _OUTCOMES.get(wait, {}).get(status)
+        if wait == "submission" and disputes.is_non_delivery(milestone):
+            outcome = "disputed"  # disputed (or resolved since) with no delivery: on to the resolution wait
         if outcome is None:
             return f"ignored: {wait} while {status.value}"
         workflow.succeed(token, {"outcome": outcome})

@@ -24,6 +24,7 @@ TITLES = {
     "AmendmentAccepted": "Your amendment was accepted: the contract has a new version",
     "AmendmentRejected": "Your amendment was rejected",
     "DisputeOpened": "A dispute was opened",
+    "EvidenceAdded": "The other party added evidence to a dispute",
     "DisputeResolved": "A dispute was resolved",
     "ContractCompleted": "The contract is completed",
     "ContractTerminationProposed": "The other party proposes to terminate the contract",

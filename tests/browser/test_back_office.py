@@ -169,10 +169,16 @@ def test_resolve_a_dispute_with_a_split(page: Any, world: World) -> None:
     second = contract["milestones"][1]
     submit(world, provider, cid, second["id"])
     customer.ok("POST", f"/contracts/{cid}/milestones/{second['id']}/dispute", {"reason": "Half of it is missing."})
+    evidence = {"note": "The rest is in the shared folder.", "uploads": [world.upload(provider, "evidence")]}
+    provider.ok("POST", f"/contracts/{cid}/milestones/{second['id']}/evidence", evidence)
     signed_in_admin(page)
     disputed = item(page, "Disputes", cid)
     disputed.get_by_text("Half of it is missing.").wait_for()
     disputed.get_by_text("1,250.00 EUR").first.wait_for()
+    provider_side = disputed.get_by_role("list", name="Provider's evidence")
+    provider_side.get_by_text("The rest is in the shared folder.").wait_for()
+    provider_side.get_by_role("button", name="Get a link to doc.pdf").click()
+    provider_side.get_by_role("link", name="doc.pdf").wait_for()  # a short-lived link through the evidence route
     shoot(section(page, "Disputes"), "disputes")
 
     disputed.get_by_role("button", name="Resolve").click()

@@ -141,6 +141,7 @@ AMEND = {  # adds a milestone: accepting it changes nothing another row relies o
     "reason": "matrix",
     "changes": [{"op": "add", "title": "Extra", "amount": MONEY, "dueDate": "2027-06-30"}],
 }
+DISPUTED = {"contract_id": "contract", "milestone_id": "disputed"}  # undelivered, disputed with evidence
 
 
 def unchanged_commission(cast: Cast) -> dict[str, Any]:
@@ -216,6 +217,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}"): Row(
         C, MILESTONE | {"upload_id": "deliverable"}, refused=STRANGERS
+    ),
+    ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/evidence"): Row(
+        C, DISPUTED, {"note": "matrix"}, refused=STRANGERS
+    ),
+    ("GET", "/contracts/{contract_id}/milestones/{milestone_id}/evidence/{upload_id}"): Row(
+        C, DISPUTED | {"upload_id": "evidence"}, refused=STRANGERS
     ),
     ("POST", "/contracts/{contract_id}/reviews"): Row(C, CONTRACT, {"rating": 5, "text": "matrix"}, refused=STRANGERS),
     # amendments: the cast's amendment (the customer's) is open, so the party's proposal is a 409 until the
@@ -400,6 +407,11 @@ def cast(world: World) -> Cast:
     customer.ok("POST", f"{milestone}/fund", {"source": "wallet"})
     ids["deliverable"] = world.upload(provider, purpose="deliverable")
     provider.ok("POST", f"{milestone}/submit", {"uploads": [ids["deliverable"]]})
+    ids["disputed"] = contract["milestones"][1]["id"]  # funded, never delivered: the customer disputes it
+    disputed = f"/contracts/{ids['contract']}/milestones/{ids['disputed']}"
+    customer.ok("POST", f"{disputed}/fund", {"source": "wallet"})
+    ids["evidence"] = world.upload(customer, purpose="evidence")
+    customer.ok("POST", f"{disputed}/dispute", {"reason": "Not delivered.", "evidence": [ids["evidence"]]})
 
     ids["thread"] = customer.ok("GET", f"/contracts/{ids['contract']}/thread")["id"]
     ids["attachment"] = world.upload(customer, purpose="message")

@@ -231,7 +231,7 @@ class LedgerMachine(RuleBasedStateMachine):
         offered = {
             "accept": bool(self._with("under_review")),
             "resolve": bool(self._with("disputed")),
-            "dispute": bool(self._with("under_review")),
+            "dispute": bool(self._with("under_review", "funded", "revision_requested")),
             "request_revision": bool(self._with("under_review")),
             "submit": bool(self._with("funded", "revision_requested")),
             "fund": bool(self._with("pending")),
@@ -345,8 +345,9 @@ class LedgerMachine(RuleBasedStateMachine):
         milestone.status = "revision_requested"
 
     def dispute(self, data: st.DataObject) -> None:
-        deal, milestone = self._pick(data, "under_review")
-        by = data.draw(st.sampled_from(["customer", "provider"]), label="opened by")
+        deal, milestone = self._pick(data, "under_review", "funded", "revision_requested")
+        delivered = milestone.status == "under_review"  # work never delivered: the customer's non-delivery dispute
+        by = data.draw(st.sampled_from(["customer", "provider"] if delivered else ["customer"]), label="opened by")
         party = deal.customer if by == "customer" else deal.provider
         disputed = escrow.dispute(party, deal.contract_id, milestone.id, "We disagree")
         assert disputed.status == "disputed"

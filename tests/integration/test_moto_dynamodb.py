@@ -100,3 +100,31 @@ def test_a_replayed_client_request_token_applies_once(dynamodb: Any, aws: dict[s
     dynamodb.transact_write_items(**(request | {"ClientRequestToken": new_id()}))
 
     assert _get(dynamodb, table, counter) == _key(counter) | {"n": {"N": "2"}}
+
+
+def test_a_cancelled_transaction_leaves_nothing_on_the_stream(dynamodb: Any, aws: dict[str, str]) -> None:
+    """Its items were applied and rolled back inside moto: the relay must not see them as written."""
+    table = aws["TABLE_NAME"]
+    streams = boto3.client("dynamodbstreams")
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    missing, created, committed = (f"MOTOTEST#{new_id()}" for _ in range(3))
+
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": _key(missing),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": table, "Item": _key(created) | {"n": {"N": "1"}}}},
+            ]
+        )
+    dynamodb.put_item(TableName=table, Item=_key(committed))
+
+    written = [r["dynamodb"]["Keys"]["pk"]["S"] for r in streams.get_records(ShardIterator=iterator)["Records"]]
+    assert committed in written and created not in written

@@ -146,9 +146,9 @@ def test_money_is_published_as_integer_minor_units(doc: dict[str, Any]) -> None:
     assert set(money["properties"]["currency"]["enum"]) == set(CURRENCIES)
 
 
-def test_upload_limits_are_published_for_the_four_purposes(doc: dict[str, Any]) -> None:
+def test_upload_limits_are_published_for_every_purpose(doc: dict[str, Any]) -> None:
     limits = doc["x-upload-limits"]
-    assert set(limits) == {"verification", "deliverable", "attachment", "message"}
+    assert set(limits) == {"verification", "deliverable", "attachment", "message", "evidence"}
     for purpose in Purpose:
         types, max_bytes = LIMITS[purpose]
         assert limits[purpose.value]["maxBytes"] == max_bytes

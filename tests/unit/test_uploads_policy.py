@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.uploads import MB, Purpose, TooLarge, UnsupportedType, check, safe_filename
 
-LIMIT_MB = {Purpose.VERIFICATION: 10, Purpose.DELIVERABLE: 200, Purpose.ATTACHMENT: 25, Purpose.MESSAGE: 10}
+LIMIT_MB = {
+    Purpose.VERIFICATION: 10,
+    Purpose.DELIVERABLE: 200,
+    Purpose.ATTACHMENT: 25,
+    Purpose.MESSAGE: 10,
+    Purpose.EVIDENCE: 25,
+}
 
 
 @pytest.mark.parametrize("purpose", list(Purpose))
@@ -20,7 +26,7 @@ def test_documents_and_images_are_allowed_for_every_purpose(purpose: Purpose, co
     assert check(purpose, content_type, 1) == LIMIT_MB[purpose] * MB
 
 
-@pytest.mark.parametrize("purpose", [Purpose.DELIVERABLE, Purpose.ATTACHMENT, Purpose.MESSAGE])
+@pytest.mark.parametrize("purpose", [Purpose.DELIVERABLE, Purpose.ATTACHMENT, Purpose.MESSAGE, Purpose.EVIDENCE])
 @pytest.mark.parametrize("content_type", ["application/zip", "text/plain"])
 def test_zip_and_text_are_allowed_for_work_files(purpose: Purpose, content_type: str) -> None:
     check(purpose, content_type, 1024)

@@ -459,36 +459,54 @@
     );
   }
 
+  /* A button that fetches a short-lived link for a milestone's file ("deliverables" or "evidence"). */
+  function fileButton(d, file, kind) {
+    const holder = el("span", { class: "file" });
+    holder.append(
+      el("button", {
+        type: "button",
+        class: "link",
+        text: `Get a link to ${file.filename}`,
+        on: {
+          click: async () => {
+            try {
+              const found = await api(
+                "GET",
+                `/contracts/${encodeURIComponent(d.contractId)}/milestones/${encodeURIComponent(d.id)}/${kind}/${encodeURIComponent(file.uploadId)}`,
+              );
+              holder.replaceChildren(link(found.url, file.filename));
+            } catch (error) {
+              holder.replaceChildren(el("span", { class: "alert", text: error.message }));
+            }
+          },
+        },
+      }),
+    );
+    return holder;
+  }
+
   function submissionFiles(d) {
     const files = [];
     for (const submission of d.submissions || []) {
-      for (const file of submission.files || []) {
-        const holder = el("span", { class: "file" });
-        holder.append(
-          el("button", {
-            type: "button",
-            class: "link",
-            text: `Get a link to ${file.filename}`,
-            on: {
-              click: async () => {
-                try {
-                  const found = await api(
-                    "GET",
-                    `/contracts/${encodeURIComponent(d.contractId)}/milestones/${encodeURIComponent(d.id)}/deliverables/${encodeURIComponent(file.uploadId)}`,
-                  );
-                  holder.replaceChildren(link(found.url, file.filename));
-                } catch (error) {
-                  holder.replaceChildren(el("span", { class: "alert", text: error.message }));
-                }
-              },
-            },
-          }),
-        );
-        files.push(holder);
-      }
+      for (const file of submission.files || []) files.push(fileButton(d, file, "deliverables"));
     }
     return files;
   }
+
+  /* One side's evidence: each note (or "with the dispute") with its time and a link button per file. */
+  function evidenceList(d, side, who) {
+    const entries = (side && side.evidence) || [];
+    if (!entries.length) return null;
+    return el(
+      "ul",
+      { class: "plain", "aria-label": `${who}'s evidence` },
+      entries.map((e) =>
+        el("li", {}, `${e.note || "With the dispute"} (${when(e.at)})`, (e.files || []).flatMap((f) => [" ", fileButton(d, f, "evidence")])),
+      ),
+    );
+  }
+
+  const DISPUTE_KINDS = { non_delivery: "Not delivered", quality: "Quality of the delivered work", card: "Card dispute" };
 
   function sideText(side) {
     if (!side) return null;
@@ -506,9 +524,12 @@
       details([
         ["Contract", d.contractId],
         ["Escrowed", money(escrowed)],
+        ["Kind", DISPUTE_KINDS[d.kind] || d.kind],
         ["Opened by", dispute.openedBy ? `${dispute.openedBy} on ${when(dispute.at)}` : null],
-        ["Customer says", sideText(customerSide)],
-        ["Provider says", sideText(providerSide)],
+        ["Customer says", sideText(customerSide && customerSide.reason ? customerSide : null)],
+        ["Customer's evidence", evidenceList(d, customerSide, "Customer")],
+        ["Provider says", sideText(providerSide && providerSide.reason ? providerSide : null)],
+        ["Provider's evidence", evidenceList(d, providerSide, "Provider")],
         ["Submitted files", submissionFiles(d)],
       ]),
       buttons(
