@@ -21,6 +21,7 @@ from chalicelib.handlers.http import normalize_errors
 
 app = Chalice(app_name="tasklane")
 app.register_middleware(normalize_errors, "http")
+app.api.binary_types.append("application/pdf")  # GET /contracts/{id}/document: bytes, base64 through API Gateway
 for blueprint in (
     meta,
     accounts,

@@ -103,9 +103,15 @@ MINIMUM: dict[str, Minimum] = {
         f"{P} + GetItem bid + BatchGetItem (task, provider profile, commission, pre-award thread) "
         f"+ Query task's bids + {TWI}",
     ),
-    "POST /contracts/{contract_id}/sign  (customer)": Minimum(3, f"{P} + Query contract partition + {TWI}"),
+    "POST /contracts/{contract_id}/sign  (customer)": Minimum(
+        7,
+        f"{P} + Query contract partition + the contract document (S3 GetObject; absent: BatchGetItem both "
+        f"profiles + GetItem task + S3 conditional PutObject) + {TWI}",
+    ),
     "POST /contracts/{contract_id}/sign  (provider: activates)": Minimum(
-        4, f"{P} + Query contract partition + GetItem task (it starts with the contract) + {TWI}"
+        4,
+        f"{P} + Query contract partition + GetItem task (it starts with the contract) + {TWI} (the document's "
+        "hash is read from the first signature)",
     ),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/fund": Minimum(
         4, f"{P} + Query contract partition + {TWI} (wallet debit conditional on its balance) + StartExecution"

@@ -1,4 +1,4 @@
-"""S3 behind a small interface: presigned POST with a size/type policy, HEAD, presigned GET."""
+"""S3 behind a small interface: presigned POST with a size/type policy, HEAD, presigned GET, write-once put."""
 
 from __future__ import annotations
 
@@ -69,3 +69,48 @@ def presigned_get(key: str, filename: str) -> str:
         ExpiresIn=settings.download_url_ttl_seconds,
     )
     return url
+
+
+@dataclass(frozen=True)
+class StoredBytes:
+    body: bytes
+    content_type: str
+    metadata: dict[str, str]  # S3 user metadata (`x-amz-meta-*`), keys lower-case
+
+
+def get_bytes(key: str) -> StoredBytes | None:
+    """The object's bytes and metadata (None: no such object). For small objects the app itself serves."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    return StoredBytes(
+        body=found["Body"].read(),
+        content_type=str(found.get("ContentType", "")),
+        metadata={str(k).lower(): str(v) for k, v in (found.get("Metadata") or {}).items()},
+    )
+
+
+def put_once(key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> bool:
+    """Write the object only if the key is free (S3 conditional write, `If-None-Match: *`): an object written
+    this way is never replaced. False: the key was taken (by an earlier or a concurrent writer)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client("s3").put_object(
+            Bucket=get_settings().bucket_name,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            Metadata=metadata,
+            IfNoneMatch="*",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"PreconditionFailed", "ConditionalRequestConflict", "412"}:
+            return False
+        raise
+    return True

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Response
 
 from chalicelib.handlers import views
-from chalicelib.handlers.http import Call, endpoint
+from chalicelib.handlers.http import NO_STORE, Call, endpoint
 from chalicelib.handlers.policy import CUSTOMER, PROFILE, PROFILE_OR_ADMIN, PROVIDER, VERIFIED_CUSTOMER
 from chalicelib.schemas import lazy
 
@@ -49,11 +49,28 @@ def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
 
 @endpoint(bp, "/contracts/{contract_id}/sign", "POST", policy=PROFILE)
 def sign(call: Call, contract_id: str) -> dict[str, Any]:
-    """Sign (terms and NDA accepted, with time and version); both signed → active."""
+    """Sign (terms, NDA and the document's SHA-256 recorded, with time and version); both signed → active."""
     from chalicelib.services import contracts
 
     contract, milestones = contracts.sign(call.actor, contract_id)
     return views.contract(contract, milestones)
+
+
+@endpoint(bp, "/contracts/{contract_id}/document", "GET", policy=PROFILE_OR_ADMIN)
+def document(call: Call, contract_id: str) -> Response:
+    """The contract document (PDF) of the current version, its SHA-256 in X-Document-SHA256 (parties, the
+    reviewer, admins). Send `Accept: application/pdf` (or `*/*`): API Gateway returns binary only then."""
+    from chalicelib.services import contracts
+
+    issued = contracts.document(call.actor, contract_id)
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'inline; filename="{issued.filename}"',
+        "X-Document-SHA256": issued.sha256,
+        "X-Document-Version": str(issued.version),
+        "Cache-Control": NO_STORE,
+    }
+    return Response(body=issued.body, status_code=200, headers=headers)
 
 
 def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:

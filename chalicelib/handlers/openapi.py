@@ -480,6 +480,7 @@ SUCCESS: dict[str, Any] = {
     "GET /contracts/{contract_id}/milestones/{milestone_id}/deliverables/{upload_id}": _ref("DownloadLink"),
     "POST /contracts/{contract_id}/milestones/{milestone_id}/evidence": _ref("Milestone"),
     "GET /contracts/{contract_id}/milestones/{milestone_id}/evidence/{upload_id}": _ref("DownloadLink"),
+    "GET /contracts/{contract_id}/document": {"type": "string", "format": "binary"},
     "POST /contracts/{contract_id}/reviews": _ref("Review"),
     "POST /contracts/{contract_id}/amendments": _ref("Amendment"),
     "GET /contracts/{contract_id}/amendments": _object({"items": _list_of(_ref("Amendment"))}),
@@ -536,6 +537,16 @@ ALTERNATES: dict[str, dict[str, str]] = {
 OTHER_MEDIA: dict[str, dict[str, Any]] = {
     "GET /contracts/{contract_id}/audit": {"text/csv": {"schema": {"type": "string"}}},  # ?format=csv
 }
+# Operations whose success is not JSON: its one media type, and the headers that come with it.
+BINARY: dict[str, tuple[str, dict[str, Any]]] = {
+    "GET /contracts/{contract_id}/document": (
+        "application/pdf",
+        {
+            "X-Document-SHA256": {"description": "hex SHA-256 of the body", "schema": {"type": "string"}},
+            "X-Document-Version": {"description": "the contract version", "schema": {"type": "string"}},
+        },
+    ),
+}
 # Operations that may call the payment gateway (503 while it is unreachable) besides the money routes.
 GATEWAY = frozenset({"POST /me/payouts/onboarding"})
 ERROR_TITLES = {
@@ -557,6 +568,10 @@ def _responses(route: Any) -> dict[str, Any]:
     schema = SUCCESS[key]
     content: dict[str, Any] = {"application/json": {"schema": schema}} | OTHER_MEDIA.get(key, {})
     responses: dict[str, Any] = {str(route.status): {"description": "success", "content": content}}
+    if key in BINARY:
+        media, headers = BINARY[key]
+        responses[str(route.status)] = {"description": "success", "content": {media: {"schema": schema}}}
+        responses[str(route.status)]["headers"] = headers
     for status, why in ALTERNATES.get(key, {}).items():
         responses[status] = {"description": why, "content": {"application/json": {"schema": schema}}}
     for status in _error_statuses(route, key):

@@ -13,6 +13,8 @@ signatures are collected (docs/state-machines.md, "Amendment").
 
 from __future__ import annotations
 
+import logging
+
 from chalicelib.adapters import amendments_repo, audit_repo, contracts_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
@@ -31,8 +33,11 @@ from chalicelib.domain.clock import iso, now
 from chalicelib.domain.contracts import ContractStatus
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
+from chalicelib.services import documents
 from chalicelib.services.contracts import load, role_of
 from chalicelib.services.identity import Actor
+
+log = logging.getLogger(__name__)
 
 ACTIVE = (ContractStatus.ACTIVE.value,)
 
@@ -170,7 +175,20 @@ def accept(actor: Actor, contract_id: str, amendment_id: str) -> amendments_repo
             },
             at,
         )
+    _issue_document(contract, [m for m in milestones if m.id not in plan.removed] + added)
     return amendment
+
+
+def _issue_document(contract: contracts_repo.Contract, milestones: list[contracts_repo.Milestone]) -> None:
+    """The new version's document, rendered and stored now: it shows the milestones as the amendment left them.
+
+    After the commit, so a failure here changes nothing agreed: the document is then rendered on its first
+    download instead.
+    """
+    try:
+        documents.issue(contract, milestones)
+    except Exception:  # S3 or rendering trouble must not turn an applied amendment into a 500
+        log.exception("document of contract %s version %s not issued now", contract.id, contract.terms_version)
 
 
 def _changed(milestone: contracts_repo.Milestone, change: ChangeMilestone, at: str) -> contracts_repo.Milestone:

@@ -11,11 +11,11 @@ from chalicelib.domain.accounts import Role
 from chalicelib.domain.bids import BID, LIVE, BidStatus, CounterStatus
 from chalicelib.domain.clock import iso
 from chalicelib.domain.commission import rate_for
-from chalicelib.domain.contracts import CONTRACT, NDA_VERSION, TERMS_VERSION, ContractRole, ContractStatus, role_in
+from chalicelib.domain.contracts import CONTRACT, ContractRole, ContractStatus, role_in
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
-from chalicelib.services import text_safety, threads
+from chalicelib.services import documents, text_safety, threads
 from chalicelib.services.identity import Actor
 
 MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit,
@@ -129,13 +129,29 @@ def sign(actor: Actor, contract_id: str) -> tuple[contracts_repo.Contract, list[
     signatures = dict(contract.signatures or {})
     if role in signatures:
         raise Conflict("you have already signed this contract")
+    signed = documents.to_sign(contract, milestones)  # S3 is not in the transaction: the document is stored first
     at = iso()
-    signatures[role] = {"at": at, "termsVersion": TERMS_VERSION, "ndaVersion": NDA_VERSION, "by": actor.profile_id}
+    signatures[role] = {
+        "at": at,
+        "termsVersion": signed.terms_version,
+        "ndaVersion": signed.nda_version,
+        "by": actor.profile_id,
+        "version": signed.version,
+        "documentSha256": signed.sha256,
+    }
     contract.signatures = signatures
     contract.updated_at = at
     before = contract.status
     task = None
-    lines = [audit_repo.Line(str(actor.profile_id), "sign", f"{role} accepted terms {TERMS_VERSION}", at)]
+    lines = [
+        audit_repo.Line(
+            str(actor.profile_id),
+            "sign",
+            f"{role} accepted terms {signed.terms_version}, NDA {signed.nda_version}: "
+            f"version {signed.version}, document sha256 {signed.sha256}",
+            at,
+        )
+    ]
     activated = False
     if {"customer", "provider"} <= set(signatures):
         contract.status = CONTRACT.next(ContractStatus(contract.status), "activate").value
@@ -159,6 +175,13 @@ def sign(actor: Actor, contract_id: str) -> tuple[contracts_repo.Contract, list[
                 at,
             )
     return contract, milestones
+
+
+def document(actor: Actor, contract_id: str) -> documents.Issued:
+    """GET /contracts/{id}/document: the current version's PDF for the parties, the reviewer and admins
+    (strangers: 404), stored once per version (services/documents.py)."""
+    contract, milestones, _ = load(actor, contract_id)
+    return documents.issue(contract, milestones)
 
 
 def review(actor: Actor, contract_id: str, rating: int, text: str) -> contracts_repo.Review:

@@ -30,7 +30,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra.components.config import ROOT, XRAY_ACTIONS, StageConfig
-from infra.components.data import DELIVERABLES_PREFIX, UPLOADS_PREFIX
+from infra.components.data import DELIVERABLES_PREFIX, DOCUMENTS_PREFIX, UPLOADS_PREFIX
 from infra.components.functions import (
     CONSUME_ACTIONS,
     OUTBOX_FILTER,
@@ -221,6 +221,7 @@ class Api(Concern):
                     resources=[
                         self.bucket.arn_for_objects(f"{UPLOADS_PREFIX}*"),
                         self.bucket.arn_for_objects(f"{DELIVERABLES_PREFIX}*"),
+                        self.bucket.arn_for_objects(f"{DOCUMENTS_PREFIX}*"),
                     ],
                 )
             )

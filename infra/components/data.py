@@ -13,6 +13,7 @@ from infra.resources import Resources
 
 UPLOADS_PREFIX = "uploads/"
 DELIVERABLES_PREFIX = "deliverables/"
+DOCUMENTS_PREFIX = "documents/"  # contract documents, one PDF per version, written once (services/documents.py)
 # Objects under uploads/ carrying this tag are expired after Bucket.abandoned_upload_days.
 # Claimed uploads (verification documents, attachments) stay under uploads/ and are read
 # later, so expiry must never apply to them: only a tag set at upload time and removed

@@ -47,7 +47,7 @@ class Access:
     The table (items and its indexes) is the one thing every function touches.
     """
 
-    bucket: tuple[str, ...] = ()  # S3 actions on uploads/* and deliverables/* (ListBucket: on the bucket)
+    bucket: tuple[str, ...] = ()  # S3 actions on uploads/*, deliverables/*, documents/* (ListBucket: the bucket)
     workflow: tuple[str, ...] = ()  # Step Functions actions on the milestone machine
     put_events: bool = False  # events:PutEvents on the bus (only the outbox relay publishes)
     read_stream: bool = False  # the table's stream (the outbox relay's event source)

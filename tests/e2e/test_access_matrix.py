@@ -198,6 +198,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/bids/{bid_id}/award"): Row(C, {"bid_id": "award_bid"}, refused={CUSTOMER: 404}),
     ("GET", "/me/contracts"): Row(C),
     ("GET", "/contracts/{contract_id}"): Row(C, CONTRACT, refused=STRANGERS),
+    ("GET", "/contracts/{contract_id}/document"): Row(C, CONTRACT, refused=STRANGERS),
     ("POST", "/contracts/{contract_id}/sign"): Row(C, CONTRACT, refused=STRANGERS),
     ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/fund"): Row(
         C, MILESTONE, {"source": "wallet"}, refused={CUSTOMER: 404}

@@ -331,6 +331,7 @@ def test_each_function_gets_only_what_it_uses(dev: Synth) -> None:
             assert grants["s3:GetObject"] == grants["s3:PutObject"]
             assert json.dumps(grants["s3:PutObject"]).count("/uploads/*") == 1
             assert json.dumps(grants["s3:PutObject"]).count("/deliverables/*") == 1
+            assert json.dumps(grants["s3:PutObject"]).count("/documents/*") == 1  # contract PDFs, written once
             assert grants["s3:ListBucket"] == [get_att(bucket_id)]
             assert grants["states:StartExecution"] == [get_att(machine_id)]
             assert grants["states:SendTaskSuccess"] == [get_att(machine_id)]

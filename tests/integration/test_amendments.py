@@ -58,6 +58,11 @@ def test_an_added_milestone_is_funded_submitted_and_released(aws: dict[str, str]
     assert views.amendment(accepted) == seen["amendments"][0]
     assert (accepted.status, accepted.terms_version, accepted.decided_by) == ("accepted", 2, customer.profile_id)
     assert (seen["contract"]["status"], seen["contract"]["version"]) == ("active", 2)
+    from chalicelib.adapters import files
+    from chalicelib.services import documents
+
+    issued = files.get_bytes(documents.key_for(contract.id, 2))  # the new version's document, issued at once
+    assert issued is not None and issued.body.startswith(b"%PDF")
     assert seen["contract"]["total"] == {"amount": 150000, "currency": EUR}
     old, new = seen["contract"]["milestones"]
     assert old["id"] == first.id and old["status"] == "pending"

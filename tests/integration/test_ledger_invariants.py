@@ -1,7 +1,8 @@
 """Ledger invariants under random command sequences (hypothesis stateful testing against moto server).
 
 Each example builds 2-3 active contracts (market.active_contract) and then, step by step, issues one
-of the commands that is plausible in the current state: a deposit, a bonus, a refund of a deposit to its card
+of the commands that is plausible in the current state: a deposit, a bonus, an amendment (proposed, then
+accepted or rejected), a termination (agreed or decided by an admin), a refund of a deposit to its card
 through the API (reserved out of the wallet, then sent: `refunds.request`), funding from the wallet or
 by card, a submission, an acceptance, a revision request, a dispute, an admin split; and now and then
 one the state must refuse (wrong actor, wrong state, a replay, a split that does not add up, an empty
@@ -29,10 +30,11 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -41,10 +43,11 @@ from ulid import ULID
 from chalicelib.adapters import contracts_repo, ledger_repo
 from chalicelib.adapters.table import ContractItem, EntryItem
 from chalicelib.domain import ledger
+from chalicelib.domain.amendments import AddMilestone, ChangeMilestone, NewAmendment, RemoveMilestone
 from chalicelib.domain.commission import commission
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, DomainError, Forbidden, NotFound
 from chalicelib.domain.money import Money
-from chalicelib.services import bonus, escrow, refunds, wallet
+from chalicelib.services import amendments, bonus, escrow, refunds, termination, wallet
 from chalicelib.services.identity import Actor
 from tests.integration.market import ADMIN, active_contract, put_file
 
@@ -89,6 +92,7 @@ class Deal:
     refunded: int = 0
     spare_upload: str | None = None
     deposits: list[Deposit] = field(default_factory=list)
+    terminated: bool = False
 
     @property
     def customer_wallet(self) -> str:
@@ -108,7 +112,16 @@ class Deal:
 
     @property
     def completed(self) -> bool:
-        return all(m.status in ("released", "resolved") for m in self.milestones)
+        return not self.terminated and all(m.status in ("released", "resolved") for m in self.milestones)
+
+    @property
+    def status(self) -> str:
+        return "terminated" if self.terminated else "completed" if self.completed else "active"
+
+    @property
+    def deciding(self) -> bool:
+        """A milestone under review or disputed: termination waits for its decision (409)."""
+        return any(m.status in ("under_review", "disputed") for m in self.milestones)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints draws with this: no profiles
         printer.text(repr(self))
@@ -215,7 +228,13 @@ class LedgerMachine(RuleBasedStateMachine):
         return deal, milestone
 
     def _settled(self) -> bool:
-        return all(d.completed for d in self.deals)
+        return all(d.status != "active" for d in self.deals)
+
+    def _live(self) -> list[Deal]:
+        return [d for d in self.deals if d.status == "active"]
+
+    def _terminable(self) -> list[Deal]:
+        return [d for d in self._live() if not d.deciding]
 
     def _short(self) -> list[Deal]:
         return [d for d, m in self._with("pending") if self.expected[d.customer_wallet] < m.amount]
@@ -237,7 +256,9 @@ class LedgerMachine(RuleBasedStateMachine):
             "fund": bool(self._with("pending")),
             "deposit": bool(self._short()),
             "refund": bool(self._refundable()),
-            "bonus": any(self.expected[d.customer_wallet] > 0 for d in self.deals),
+            "bonus": bool(self._payers()),
+            "amend": bool(self._live()),
+            "terminate": bool(self._terminable()) and self.steps > 4,  # let some money move first
             # at most every third step, unless every milestone is settled and nothing else is left
             "illegal_command": self.steps - self.last_illegal >= 3 or self._settled(),
         }
@@ -254,6 +275,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.steps += 1
         self.acted = set()
         command = data.draw(st.sampled_from(self._plausible()), label="command")
+        event(command)  # `pytest --hypothesis-show-statistics` tells how often each command ran
         getattr(self, command)(data)
 
     # --- plausible commands -------------------------------------------------------------
@@ -301,9 +323,69 @@ class LedgerMachine(RuleBasedStateMachine):
         deal.funded += milestone.amount
         milestone.status = "funded"
 
+    def _payers(self) -> list[Deal]:
+        return [d for d in self.deals if not d.terminated and self.expected[d.customer_wallet] > 0]
+
+    def amend(self, data: st.DataObject) -> None:
+        """One party proposes a supplementary agreement and the other accepts (or rejects) it: only pending
+        milestones change, no money moves, the contract's version rises."""
+        deal = data.draw(st.sampled_from(self._live()), label="deal")
+        self.acted.add(deal.contract_id)
+        pending = [m for m in deal.milestones if m.status == "pending"]
+        to_do = [m for m in deal.milestones if m.status not in ("released", "resolved")]
+        ops = ["add"] + (["change"] if pending else []) + (["remove"] if pending and len(to_do) > 1 else [])
+        op = data.draw(st.sampled_from(ops), label="amendment")
+        amount = data.draw(st.integers(min_value=1, max_value=60000), label="amount")
+        target = data.draw(st.sampled_from(pending), label="pending milestone") if op != "add" else None
+        change: Any = {
+            "add": lambda: AddMilestone("Extra work", Money(amount, EUR), date(2027, 3, 1)),
+            "change": lambda: ChangeMilestone(target.id, amount=Money(amount + (amount == target.amount), EUR)),
+            "remove": lambda: RemoveMilestone(target.id),
+        }[op]()
+        by_customer = data.draw(st.booleans(), label="proposed by the customer")
+        proposer, other = (deal.customer, deal.provider) if by_customer else (deal.provider, deal.customer)
+        proposed = amendments.propose(proposer, deal.contract_id, NewAmendment("Scope moved", (change,)))
+        if data.draw(st.integers(0, 3), label="rejected") == 0:
+            assert amendments.reject(other, deal.contract_id, proposed.id).status == "rejected"
+            return
+        assert amendments.accept(other, deal.contract_id, proposed.id).status == "accepted"
+        if op == "add":
+            known = {m.id for m in deal.milestones}
+            added = [m for m in contracts_repo.milestones(deal.contract_id) if m.id not in known]
+            assert [int(m.amount) for m in added] == [amount]
+            deal.milestones.append(Milestone(added[0].id, amount))
+        elif op == "change" and target is not None:
+            target.amount = amount + (amount == target.amount)
+        elif target is not None:
+            deal.milestones.remove(target)
+
+    def terminate(self, data: st.DataObject) -> None:
+        """The parties agree (or an admin decides) to end the deal: undelivered escrow goes back to the
+        customer's wallet, pending milestones are cancelled, released money stays."""
+        deal = data.draw(st.sampled_from(self._terminable()), label="deal")
+        self.acted.add(deal.contract_id)
+        how = data.draw(st.sampled_from(["admin", "customer proposes", "provider proposes"]), label="how")
+        if how == "admin":
+            ended = termination.terminate(ADMIN, deal.contract_id, "Decided")
+        else:
+            first, second = (
+                (deal.customer, deal.provider) if how == "customer proposes" else (deal.provider, deal.customer)
+            )
+            assert termination.terminate(first, deal.contract_id, "We stop here")[0].status == "active"
+            ended = termination.terminate(second, deal.contract_id, None)
+        assert ended[0].status == "terminated"
+        for milestone in deal.milestones:
+            if milestone.status in ("funded", "revision_requested"):
+                self._move(deal.escrow, deal.customer_wallet, milestone.amount)
+                deal.refunded += milestone.amount
+                milestone.status = "refunded"
+            elif milestone.status == "pending":
+                milestone.status = "cancelled"
+        deal.terminated = True
+
     def bonus(self, data: st.DataObject) -> None:
         """The customer pays the provider extra out of the wallet: less commission, never beyond the wallet (422)."""
-        deal = data.draw(st.sampled_from([d for d in self.deals if self.expected[d.customer_wallet] > 0]), label="deal")
+        deal = data.draw(st.sampled_from(self._payers()), label="deal")
         self.acted.add(deal.contract_id)
         held = self.expected[deal.customer_wallet]
         if data.draw(st.integers(0, 4), label="beyond the wallet") == 0:
@@ -395,6 +477,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 escrow.fund_milestone,
                 (customer, cid, mid, "wallet"),
             )
+        if deal.terminated:
+            options["terminate again"] = (Conflict, termination.terminate, (ADMIN, cid, "again"))
+            options["bonus after termination"] = (Conflict, bonus.pay_bonus, (customer, cid, Money(1, EUR), None))
+        elif deal.deciding:
+            options["terminate while deciding"] = (Conflict, termination.terminate, (ADMIN, cid, "now"))
         if status != "disputed":
             options["resolve undisputed"] = (Conflict, escrow.resolve, (ADMIN, cid, mid, *everything))
         else:
@@ -547,7 +634,7 @@ class LedgerMachine(RuleBasedStateMachine):
             totals = (contract.funded, contract.released, contract.refunded)
             assert totals == (deal.funded, deal.released, deal.refunded)
             assert [(m_id, s) for m_id, s, _ in contract.milestones] == [(m.id, m.status) for m in deal.milestones]
-            assert contract.status == ("completed" if deal.completed else "active")
+            assert contract.status == deal.status
         # the model agrees with the books
         expected = {account: self.expected[account] for account in moved}
         assert moved == expected, f"balances moved by {moved}, the model says {expected}"

@@ -12,7 +12,7 @@ import app  # noqa: F401  (registers every route)
 from chalicelib.domain.money import CURRENCIES, MAX_AMOUNT
 from chalicelib.domain.uploads import LIMITS, Purpose
 from chalicelib.handlers.http import ROUTES
-from chalicelib.handlers.openapi import RESPONSE_SCHEMAS, SUCCESS, build
+from chalicelib.handlers.openapi import BINARY, RESPONSE_SCHEMAS, SUCCESS, build
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -170,7 +170,10 @@ def route_of() -> dict[tuple[str, str], Any]:
 def test_every_success_declares_a_json_schema(doc: dict[str, Any]) -> None:
     routes = route_of()
     for path, method, operation in operations(doc):
-        success = operation["responses"][str(routes[(method, path)].status)]
+        route = routes[(method, path)]
+        success = operation["responses"][str(route.status)]
+        if f"{route.method} {route.path}" in BINARY:  # a file, not JSON
+            continue
         schema = success["content"]["application/json"]["schema"]
         assert schema.get("$ref") or schema.get("type") == "object" or schema.get("anyOf"), (method, path)
 
@@ -184,6 +187,13 @@ def test_the_202_alternates_are_declared_with_the_same_body(doc: dict[str, Any])
     assert "200" in doc["paths"]["/tasks/{taskId}/threads"]["post"]["responses"]  # the thread existed already
     accepted = {(m, p) for p, m, op in operations(doc) if "202" in op["responses"]}
     assert accepted == {("post", "/me/deposits"), ("post", "/contracts/{contractId}/milestones/{milestoneId}/fund")}
+
+
+def test_the_contract_document_is_declared_as_a_pdf_with_its_hash(doc: dict[str, Any]) -> None:
+    success = doc["paths"]["/contracts/{contractId}/document"]["get"]["responses"]["200"]
+    assert set(success["content"]) == {"application/pdf"}
+    assert success["content"]["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
+    assert "X-Document-SHA256" in success["headers"]
 
 
 def test_the_csv_audit_trail_is_declared_beside_the_json_page(doc: dict[str, Any]) -> None:
