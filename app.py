@@ -14,6 +14,7 @@ from chalicelib.handlers import (
     money,
     payments,
     tasks,
+    taxonomy,
     threads,
     uploads,
 )
@@ -36,5 +37,6 @@ for blueprint in (
     admin,
     backoffice,
     consumers,
+    taxonomy,
 ):
     app.register_blueprint(blueprint.bp)

@@ -394,3 +394,31 @@ class SettingsItem(Item):
     default_bps = NumberAttribute()
     overrides = JSONAttribute(default=dict)
     version = VersionAttribute()  # PUT /admin/settings/commission sends the version it read (409 if stale)
+
+
+class TaxonomyItem(Item):
+    """pk SETTINGS, sk TAXONOMY: the curated categories, skills and languages, one document (bounded in
+    domain/taxonomy.py to stay far under the 400 KB item limit); absent until an admin first saves it."""
+
+    Meta = _Meta
+    document = JSONAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    version = VersionAttribute()  # PUT /admin/taxonomy may send the version it read (409 if stale)
+
+
+class TicketItem(Item):
+    """pk TICKET#<id>, sk TICKET; gsi1 TICKETS#<status> (admins, oldest first); gsi2 MYTICKETS#<profileId>."""
+
+    Meta = _Meta
+    id = UnicodeAttribute()
+    profile_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    text = UnicodeAttribute()
+    status = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    added = JSONAttribute(null=True)  # what the resolution added to the taxonomy: {list, slug, name, kind?}
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    version = VersionAttribute()

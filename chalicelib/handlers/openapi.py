@@ -407,6 +407,29 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     ),
     "UserHit": _object({"id": _S, "email": _S0, "displayName": _S0, "role": _S, "suspended": _B, "matched": {}}),
     "Settings": _COMMISSION,
+    "Taxonomy": _object(
+        {
+            "categories": _list_of(_object({"slug": _S, "name": _S, "kind": _S})),
+            "skills": _list_of(_object({"slug": _S, "name": _S})),
+            "languages": _list_of(_object({"code": _S, "name": _S})),
+            "version": _I,
+            "updatedAt": _S0,
+        }
+    ),
+    "Ticket": _object(
+        {
+            "id": _S,
+            "kind": _S,
+            "text": _S,
+            "status": _S,
+            "note": _S0,
+            "added": _O0,
+            "createdAt": _S,
+            "resolvedAt": _S0,
+            "customerId": _S,
+        },
+        "customerId",
+    ),
     "Metrics": _object(
         {
             "from": _S,
@@ -523,6 +546,12 @@ SUCCESS: dict[str, Any] = {
     "POST /admin/users/{user_id}/reinstate": _ref("Profile"),
     "GET /contracts/{contract_id}/audit": _page("AuditEntry"),
     "POST /uploads": _ref("UploadGrant"),
+    "GET /taxonomy": _ref("Taxonomy"),
+    "PUT /admin/taxonomy": _ref("Taxonomy"),
+    "POST /tickets": _ref("Ticket"),
+    "GET /me/tickets": _page("Ticket"),
+    "GET /admin/tickets": _page("Ticket"),
+    "POST /admin/tickets/{ticket_id}/resolve": _ref("Ticket"),
 }
 
 # Other success statuses an operation answers, and why.

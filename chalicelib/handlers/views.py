@@ -431,3 +431,27 @@ def audit_csv(entries: list[Any], c: Any) -> str:
             tail = [leg["account"], leg["amount"]["amount"], leg["amount"]["currency"]] if leg else [None, None, None]
             writer.writerow([_cell(v) for v in head + tail])
     return buffer.getvalue()
+
+
+# --- taxonomy and tickets ---------------------------------------------------------------------
+
+
+def taxonomy(current: Any) -> dict[str, Any]:
+    """The pickers' lists and the version a PUT /admin/taxonomy may send back."""
+    return dict(current.taxonomy.as_json()) | {"version": current.version, "updatedAt": current.updated_at}
+
+
+def ticket(t: Any, for_admin: bool = False) -> dict[str, Any]:
+    view = {
+        "id": t.id,
+        "kind": t.kind,
+        "text": t.text,
+        "status": t.status,
+        "note": t.note,
+        "added": t.added,
+        "createdAt": t.created_at,
+        "resolvedAt": t.resolved_at,
+    }
+    if for_admin:
+        view["customerId"] = t.profile_id
+    return view

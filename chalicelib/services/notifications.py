@@ -38,6 +38,7 @@ TITLES = {
     "StrikeRecorded": "A moderator confirmed a contact-sharing flag: a strike on your account",
     "AccountSuspended": "Your account is suspended: you can read but not write",
     "AccountReinstated": "Your account is reinstated",
+    "TicketResolved": "An admin answered your ticket",
 }
 
 

@@ -1,5 +1,5 @@
 """The public API at the edge (issue 14): a CloudFront distribution in front of the API stage that
-keeps the anonymous public reads (GET /tasks and GET /tasks/{task_id}) for a few seconds, so that
+keeps the anonymous public reads (GET /tasks, GET /tasks/{task_id}, GET /taxonomy) for a few seconds, so that
 thousands of anonymous browse requests a second are answered by CloudFront and not by the task
 listing partition in DynamoDB.
 
@@ -25,7 +25,7 @@ from infra.components.naming import Concern, unique_id, unique_resource_name
 # Viewer paths of the cached behaviors. A pattern without a wildcard matches that path only; "*" matches
 # "/" too, so "/tasks/*" also takes the task's sub-resources (bids, threads, submit): they stay uncached
 # because their answers carry no Cache-Control and every one of them needs a token (in the cache key).
-PUBLIC_PATHS = ("/tasks", "/tasks/*")
+PUBLIC_PATHS = ("/tasks", "/tasks/*", "/taxonomy")  # GET /taxonomy: the pickers' lists (handlers/taxonomy.py)
 # The query strings the public reads take (GET /tasks); any other one is forwarded but not in the key,
 # so `?x=<random>` cannot split the cache.
 CACHED_QUERY = ("category", "skill", "limit", "cursor")
@@ -39,7 +39,7 @@ UNCACHED_ERRORS = (400, 403, 404, 405, 414)
 class PublicEdge(Concern):
     """One distribution in front of the API stage (origin path /api).
 
-    Behaviors, in order: "/tasks" and "/tasks/*" honour the origin's Cache-Control (min and default TTL
+    Behaviors, in order: "/tasks", "/tasks/*" and "/taxonomy" honour the origin's Cache-Control (min and default TTL
     0, max 60 s), keyed on the path, Authorization and the `CACHED_QUERY` strings; every method is
     allowed there, only GET and HEAD are ever cached. Everything else (default): the API, never cached.
     Both forward every viewer header but Host (API Gateway routes on its own host name), every query

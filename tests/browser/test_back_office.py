@@ -7,6 +7,7 @@ docs/screenshots/.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -44,6 +45,8 @@ SECTIONS = (
     "Flagged messages",
     "Users",
     "Settings",
+    "Tickets",
+    "Taxonomy",
     "Figures",
 )
 
@@ -314,6 +317,64 @@ def test_find_a_user_and_set_commission(page: Any, admin_api: User) -> None:
     dialog(page).get_by_role("button", name="Cancel").click()
     current = admin_api.ok("GET", "/admin/settings")["commission"]["version"]
     admin_api.ok("PUT", "/admin/settings/commission", before | {"version": current})
+
+
+def test_resolve_a_ticket_adding_the_skill_it_asks_for(page: Any, world: World) -> None:
+    customer = world.profile("customer")
+    text = f"Please add Moldflow simulation ({customer.email})"
+    ticket = customer.ok("POST", "/tickets", {"kind": "new_skill", "text": text}, status=201)
+    slug = f"moldflow-{ticket['id'].lower()}"
+    signed_in_admin(page)
+    queued = item(page, "Tickets", customer.email)
+    queued.get_by_text(text, exact=True).wait_for()  # the full text; the heading starts with it
+    shoot(section(page, "Tickets"), "tickets")
+
+    queued.get_by_role("button", name="Resolve").click()
+    dialog(page).get_by_role("button", name="Resolve").click()
+    dialog(page).get_by_role("alert").filter(has_text="Fill in: Note").wait_for()  # nothing sent yet
+    dialog(page).get_by_label("Note").fill("Added to the skills, thanks.")
+    dialog(page).get_by_label("Add to the skills: slug (optional)").fill(slug)
+    dialog(page).get_by_label("Name to show (optional)").fill("Moldflow simulation")
+    dialog(page).get_by_role("button", name="Resolve").click()
+    section(page, "Tickets").get_by_role("status").filter(has_text=f"added {slug} to the skills").wait_for()
+    expect_gone(page, "Tickets", customer.email)
+    section(page, "Taxonomy").get_by_role("listitem").filter(has_text="Moldflow simulation").wait_for()
+
+    (mine,) = customer.ok("GET", "/me/tickets")["items"]
+    assert (mine["status"], mine["note"]) == ("resolved", "Added to the skills, thanks.")
+    assert {"slug": slug, "name": "Moldflow simulation"} in world.anonymous().ok("GET", "/taxonomy")["skills"]
+
+
+def test_edit_the_taxonomy_as_json(page: Any, admin_api: User) -> None:
+    before = admin_api.ok("GET", "/taxonomy")
+    signed_in_admin(page)
+    taxonomy = section(page, "Taxonomy")
+    taxonomy.get_by_role("cell", name="Data engineering", exact=True).wait_for()
+    editor = taxonomy.get_by_label("The whole taxonomy as JSON (categories, skills, languages)")
+    document = json.loads(editor.input_value())
+    assert document == {k: before[k] for k in ("categories", "skills", "languages")}
+    shoot(taxonomy, "taxonomy")
+
+    document["categories"].append({"slug": "browser-training", "name": "Browser training", "kind": "training"})
+    editor.fill(json.dumps(document))
+    taxonomy.get_by_role("button", name="Save taxonomy").click()
+    dialog(page).get_by_text(f"{len(document['categories'])} categories").wait_for()
+    dialog(page).get_by_role("button", name="Save taxonomy").click()
+    taxonomy.get_by_role("status").filter(has_text=f"Saved: version {before['version'] + 1}").wait_for()
+    taxonomy.get_by_role("cell", name="Browser training", exact=True).wait_for()
+    stored = admin_api.ok("GET", "/taxonomy")
+    assert {"slug": "browser-training", "name": "Browser training", "kind": "training"} in stored["categories"]
+
+    document["skills"].append(document["skills"][0])  # a slug listed twice: the API names it
+    editor.fill(json.dumps(document))
+    taxonomy.get_by_role("button", name="Save taxonomy").click()
+    dialog(page).get_by_role("button", name="Save taxonomy").click()
+    dialog(page).get_by_role("alert").filter(has_text=re.compile(r"\(400\).*listed twice")).wait_for()
+    dialog(page).get_by_role("button", name="Cancel").click()
+    editor.fill("{not json")
+    taxonomy.get_by_role("button", name="Save taxonomy").click()
+    taxonomy.get_by_role("alert").filter(has_text="not valid JSON").wait_for()
+    assert admin_api.ok("GET", "/taxonomy")["version"] == stored["version"]  # refusals saved nothing
 
 
 # --- the figures ------------------------------------------------------------------------------------

@@ -150,6 +150,12 @@ def unchanged_commission(cast: Cast) -> dict[str, Any]:
     return {"defaultBps": current["defaultBps"], "overrides": current["overrides"], "version": current["version"]}
 
 
+def unchanged_taxonomy(cast: Cast) -> dict[str, Any]:
+    """The current taxonomy with its version: an admin's save that changes nothing."""
+    current = cast.admin.ok("GET", "/taxonomy")
+    return {key: current[key] for key in ("categories", "skills", "languages", "version")}
+
+
 TABLE: dict[tuple[str, str], Row] = {
     # accounts
     ("POST", "/me"): Row(
@@ -289,6 +295,13 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/contracts/{contract_id}/audit"): Row(C, CONTRACT, refused=STRANGERS),
     # uploads
     ("POST", "/uploads"): Row(C, body=UPLOAD),
+    # taxonomy and tickets
+    ("GET", "/taxonomy"): Row(C),
+    ("PUT", "/admin/taxonomy"): Row(C, body=unchanged_taxonomy),
+    ("POST", "/tickets"): Row(C, body={"kind": "new_skill", "text": "matrix"}),
+    ("GET", "/me/tickets"): Row(C),
+    ("GET", "/admin/tickets"): Row(C, query="status=open"),
+    ("POST", "/admin/tickets/{ticket_id}/resolve"): Row(C, {"ticket_id": "ticket"}, {"note": "matrix"}),
 }
 
 
@@ -392,6 +405,7 @@ def cast(world: World) -> Cast:
     ids["in_review"] = customer.ok("POST", "/tasks", TASK, status=201)["id"]
     customer.ok("POST", f"/tasks/{ids['in_review']}/submit")
     ids["cancellable"] = customer.ok("POST", "/tasks", TASK, status=201)["id"]  # the party's cancel ends it
+    ids["ticket"] = customer.ok("POST", "/tickets", {"kind": "new_skill", "text": "Add Modelica"}, status=201)["id"]
     award_task = world.open_task(customer)["id"]
     ids["award_bid"] = provider.ok("POST", f"/tasks/{award_task}/bids", bid_body(), status=201)["id"]
 

@@ -15,6 +15,7 @@ import pytest
 import app  # noqa: F401  (registers every route)
 from chalicelib.handlers.http import ROUTES
 from chalicelib.handlers.tasks import BROWSE_MAX_AGE, TASK_MAX_AGE
+from chalicelib.handlers.taxonomy import TAXONOMY_MAX_AGE
 from infra.components.edge import CACHED_QUERY, MAX_TTL_SECONDS, PUBLIC_PATHS, UNCACHED_ERRORS
 from tests.infra.conftest import Synth
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.infra
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed policy, same ID everywhere
 ALL_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
-PUBLIC_READS = {("GET", "/tasks"), ("GET", "/tasks/{task_id}")}
+PUBLIC_READS = {("GET", "/tasks"), ("GET", "/tasks/{task_id}"), ("GET", "/taxonomy")}
 CACHED = "cached"
 
 
@@ -75,7 +76,7 @@ def test_the_public_paths_honour_the_origin_keyed_on_authorization_and_the_brows
         assert sorted(key["QueryStringsConfig"]["QueryStrings"]) == sorted(CACHED_QUERY)
         assert key["CookiesConfig"] == {"CookieBehavior": "none"}
     # the app's max-age fits under the edge's ceiling, or the doc's "within N s" would be a lie the other way
-    assert max(BROWSE_MAX_AGE, TASK_MAX_AGE) <= MAX_TTL_SECONDS
+    assert max(BROWSE_MAX_AGE, TASK_MAX_AGE, TAXONOMY_MAX_AGE) <= MAX_TTL_SECONDS
     # every query string GET /tasks reads is in the key: two filters never share an answer
     (browse,) = [r for r in ROUTES if (r.method, r.path) == ("GET", "/tasks")]
     assert set(browse.query) == set(CACHED_QUERY)

@@ -180,6 +180,7 @@ def test_only_these_routes_are_open_without_a_token() -> None:
         ("GET", "/tasks"): Who.ANONYMOUS,
         ("GET", "/tasks/{task_id}"): Who.OPTIONAL,
         ("POST", "/webhooks/stripe"): Who.ANONYMOUS,
+        ("GET", "/taxonomy"): Who.ANONYMOUS,
     }
 
 
@@ -198,6 +199,7 @@ def test_quotas_sit_on_the_routes_the_issue_names() -> None:
         ("GET", "/tasks"): "public",
         ("GET", "/tasks/{task_id}"): "public",
         ("GET", "/providers/{provider_id}"): "public",
+        ("GET", "/taxonomy"): "public",
     }
 
 

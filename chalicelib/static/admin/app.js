@@ -227,6 +227,7 @@
     $("#who").textContent = `Signed in as ${session.email}`;
     renderSettings(settings);
     for (const name of Object.keys(QUEUES)) loadQueue(name);
+    loadTaxonomy();
     initFigures();
     $("#main").focus();
   }
@@ -240,6 +241,10 @@
     for (const list of document.querySelectorAll("#office .items")) list.replaceChildren();
     for (const node of document.querySelectorAll("#office .status, #office .alert")) node.textContent = "";
     $("#overrides").replaceChildren();
+    $("#taxonomy-categories tbody").replaceChildren();
+    $("#taxonomy-skills").replaceChildren();
+    $("#taxonomy-languages").replaceChildren();
+    $("#taxonomy-json").value = "";
     $("#totals").replaceChildren();
     $("#daily-table thead").replaceChildren();
     $("#daily-table tbody").replaceChildren();
@@ -361,6 +366,7 @@
   function reload(section) {
     if (section === "users") searchUsers(null);
     else if (section === "settings") loadSettings();
+    else if (section === "taxonomy") loadTaxonomy();
     else loadQueue(section);
   }
 
@@ -698,6 +704,45 @@
     );
   }
 
+  /* A ticket asks for a category or skill the lists lack: Resolve answers it with a note and may add the
+   * slug asked for to the taxonomy in the same call. */
+  function ticketItem(t) {
+    const list = { new_category: "categories", new_skill: "skills" }[t.kind];
+    const fields = [{ name: "note", label: "Note", type: "textarea", required: true, hint: "The customer reads it." }];
+    if (list) {
+      fields.push(
+        { name: "slug", label: `Add to the ${list}: slug`, hint: 'Lower-case words joined by "-"; leave empty to add nothing.' },
+        { name: "name", label: "Name to show" },
+      );
+    }
+    const kind = { new_category: "New category", new_skill: "New skill", other: "Other request" }[t.kind] || t.kind;
+    return article(
+      `${kind}: ${t.text.length > 60 ? `${t.text.slice(0, 60)}…` : t.text}`,
+      details([
+        ["Filed", when(t.createdAt)],
+        ["Customer", t.customerId],
+        ["Ticket id", t.id],
+      ]),
+      el("p", { class: "description", text: t.text }),
+      buttons(
+        action("tickets", "Resolve", {
+          title: "Resolve this ticket?",
+          text: list ? `The note goes to the customer; a slug also adds it to the ${list}.` : "The note goes to the customer.",
+          fields,
+          run: (v) => {
+            const body = { note: v.note };
+            if (list && v.slug) body.addTo = { list, slug: v.slug, name: v.name || v.slug };
+            return api("POST", `/admin/tickets/${encodeURIComponent(t.id)}/resolve`, body);
+          },
+          done: (r) => {
+            if (r.added) loadTaxonomy();
+            return `Resolved the ticket${r.added ? `: added ${r.added.slug} to the ${r.added.list}` : ""}.`;
+          },
+        }),
+      ),
+    );
+  }
+
   const QUEUES = {
     verifications: { path: "/admin/verifications?status=pending", item: verificationItem, empty: "No verification is waiting.", noun: "verification" },
     tasks: { path: "/admin/tasks?status=in_review", item: taskItem, empty: "No task is waiting for review.", noun: "task" },
@@ -705,6 +750,7 @@
     terminations: { path: "/admin/terminations?status=proposed", item: terminationItem, empty: "No proposed termination.", noun: "termination" },
     withdrawals: { path: "/admin/withdrawals?status=requested", item: withdrawalItem, empty: "No withdrawal is waiting.", noun: "withdrawal" },
     messages: { path: "/admin/messages?status=flagged", item: messageItem, empty: "No flagged message.", noun: "flagged message" },
+    tickets: { path: "/admin/tickets?status=open", item: ticketItem, empty: "No open ticket.", noun: "ticket" },
   };
 
   async function loadQueue(name, more) {
@@ -824,6 +870,61 @@
       done: (r) => {
         renderSettings(r);
         setStatus("settings", `Saved: default ${bps(r.commission.defaultBps)}.`);
+      },
+    });
+  }
+
+  // --- taxonomy ---------------------------------------------------------------------------
+
+  function renderTaxonomy(t) {
+    session.taxonomyVersion = t.version; // sent back on save: a stale one is a 409
+    $("#taxonomy-categories tbody").replaceChildren(
+      ...t.categories.map((c) => el("tr", {}, el("td", { text: c.slug }), el("td", { text: c.name }), el("td", { text: c.kind }))),
+    );
+    $("#taxonomy-skills").replaceChildren(...t.skills.map((x) => el("li", { title: x.slug, text: x.name })));
+    $("#taxonomy-languages").replaceChildren(...t.languages.map((x) => el("li", { title: x.code, text: `${x.name} (${x.code})` })));
+    const doc = { categories: t.categories, skills: t.skills, languages: t.languages };
+    $("#taxonomy-json").value = JSON.stringify(doc, null, 2);
+  }
+
+  async function loadTaxonomy() {
+    setAlert("taxonomy", "");
+    try {
+      const t = await api("GET", "/taxonomy");
+      renderTaxonomy(t);
+      if (!pendingStatus("taxonomy")) {
+        setStatus("taxonomy", `${t.categories.length} categories, ${t.skills.length} skills, ${t.languages.length} languages (version ${t.version}).`);
+      }
+    } catch (error) {
+      if (!session.token) return;
+      setAlert("taxonomy", `Could not load the taxonomy: ${error.message}`);
+    }
+  }
+
+  function onSaveTaxonomy(event) {
+    event.preventDefault();
+    setAlert("taxonomy", "");
+    let doc;
+    try {
+      doc = JSON.parse($("#taxonomy-json").value);
+    } catch (error) {
+      setAlert("taxonomy", `The taxonomy is not valid JSON: ${error.message}`);
+      return;
+    }
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+      setAlert("taxonomy", "The taxonomy must be a JSON object with categories, skills and languages.");
+      return;
+    }
+    const count = (key) => (Array.isArray(doc[key]) ? doc[key].length : 0);
+    confirmAction({
+      title: "Save the taxonomy?",
+      text: `${count("categories")} categories, ${count("skills")} skills, ${count("languages")} languages replace the current lists.`,
+      fields: [],
+      button: "Save taxonomy",
+      run: () => api("PUT", "/admin/taxonomy", Object.assign({}, doc, { version: session.taxonomyVersion })),
+      done: (r) => {
+        renderTaxonomy(r);
+        setStatus("taxonomy", `Saved: version ${r.version}.`);
       },
     });
   }
@@ -970,6 +1071,8 @@
     $("#users .more").addEventListener("click", () => searchUsers(null, true));
     $("#settings .refresh").addEventListener("click", () => { setStatus("settings", ""); loadSettings(); });
     $("#commission-form").addEventListener("submit", onSaveCommission);
+    $("#taxonomy .refresh").addEventListener("click", () => { setStatus("taxonomy", ""); loadTaxonomy(); });
+    $("#taxonomy-form").addEventListener("submit", onSaveTaxonomy);
     $("#add-override").addEventListener("click", () => {
       const row = overrideRow("", 1000);
       $("#overrides").append(row);
