@@ -4,7 +4,9 @@ A client that knows only docs/api.md: it finds Cognito through GET /config, sign
 customer and provider up, lets the demo admin verify them, and walks a task from draft
 to a completed contract with two milestones (one released after a revision, one
 disputed and split by the admin), then prints the wallets, the ledgers and the
-provider's card.
+provider's card. A second deal then changes and ends: a counter-offer accepted, the signed
+PDF's hash, an amendment adding a milestone that is funded and released, a non-delivery
+dispute refunded, a bonus, and a termination that returns the undelivered escrow.
 
 The API URL comes from `--api-url`, else `$API_URL`, else `.local/stack.json` (written
 by `make run`), else http://127.0.0.1:8000.
@@ -13,6 +15,7 @@ by `make run`), else http://127.0.0.1:8000.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -356,6 +359,7 @@ class Demo:
             f"  {card['displayName']}: rating {card['rating']} from {card['reviewCount']} review(s), "
             f"{card.get('completedContracts', '?')} completed contract(s), skills {', '.join(card['skills'])}"
         )
+        deals = self.deals(admin, customer, provider)
         self.out(f"\nDemo users (password {PASSWORD}): {customer.email}, {provider.email}")
 
         return {
@@ -369,7 +373,146 @@ class Demo:
             "providerId": provider_me["id"],
             "providerRating": card["rating"],
             "providerCompletedContracts": card["completedContracts"],
+            "deals": deals,
         }
+
+    def deals(self, admin: Client, customer: Client, provider: Client) -> dict[str, Any]:
+        """A second deal that changes and ends: a counter-offer, the signed document, an amendment, a
+        non-delivery dispute, a bonus and a termination, each checked to the minor unit."""
+        self.section("a deal that changes and ends")
+        start = date.today() + timedelta(days=7)
+        task = customer.post(
+            "/tasks",
+            {
+                "title": "Tune the warehouse's slowest queries",
+                "description": "Ten reports time out; we need them under five seconds.",
+                "category": "data-engineering",
+                "skills": ["python", "aws"],
+                "budget": eur(120000),
+                "mode": "bidding",
+                "visibility": "public",
+                "startDate": start.isoformat(),
+                "dueDate": (start + timedelta(days=30)).isoformat(),
+            },
+            expect=201,
+        )
+        customer.post(f"/tasks/{task['id']}/submit")
+        admin.post(f"/admin/tasks/{task['id']}/approve")
+        due = (start + timedelta(days=14)).isoformat()
+        bid = provider.post(
+            f"/tasks/{task['id']}/bids",
+            {
+                "price": eur(100000),
+                "proposal": "Indexes first, then the three worst reports rewritten.",
+                "durationDays": 20,
+                "milestones": [
+                    {"title": "Indexes", "amount": eur(60000), "dueDate": due},
+                    {"title": "Report rewrites", "amount": eur(40000), "dueDate": due},
+                ],
+            },
+            expect=201,
+        )
+        self.step("provider", f"bid {fmt(bid['price'])} (600.00 + 400.00 EUR)", bid["status"])
+        bid = customer.post(f"/bids/{bid['id']}/counter", {"price": eur(90000), "note": "Could you do 900?"})
+        self.step("customer", f"counter-offer {fmt(bid['counterOffer']['price'])}", bid["counterOffer"]["status"])
+        bid = provider.post(f"/bids/{bid['id']}/counter/accept")
+        _expect("bid price after the accepted counter", bid["price"]["amount"], 90000)
+        self.step("provider", "accept the counter-offer", fmt(bid["price"]))
+        contract = customer.post(f"/bids/{bid['id']}/award", expect=201)
+        cid = contract["id"]
+        _expect("contract total at the countered price", contract["total"]["amount"], 90000)
+        _expect("countered milestones", [m["amount"]["amount"] for m in contract["milestones"]], [60000, 30000])
+        indexes, rewrites = (m["id"] for m in contract["milestones"])
+        self.step("customer", f"award → contract {cid}", fmt(contract["total"]))
+        customer.post(f"/contracts/{cid}/sign")
+        contract = provider.post(f"/contracts/{cid}/sign")
+        _expect("contract after both signed", contract["status"], "active")
+        document = self.document(customer, cid)
+        signed = {role: s["documentSha256"] for role, s in contract["signatures"].items()}
+        _expect("the hash each party signed", set(signed.values()), {document})
+        self.step("both", f"sign version 1 (SHA-256 {document[:12]}…)", contract["status"])
+
+        amendment = provider.post(
+            f"/contracts/{cid}/amendments",
+            {
+                "reason": "The nightly load needs a runbook too.",
+                "changes": [{"op": "add", "title": "Runbook", "amount": eur(20000), "dueDate": due}],
+            },
+            expect=201,
+        )
+        self.step("provider", "propose an amendment: add a 200.00 EUR milestone", amendment["status"])
+        amendment = customer.post(f"/contracts/{cid}/amendments/{amendment['id']}/accept")
+        contract = customer.get(f"/contracts/{cid}")
+        _expect("contract version after the amendment", contract["version"], 2)
+        runbook = contract["milestones"][-1]["id"]
+        self.step("customer", "accept the amendment", f"version {contract['version']}, {fmt(contract['total'])}")
+        version2 = self.document(provider, cid)
+        self.step("provider", f"download version 2 (SHA-256 {version2[:12]}…)", "application/pdf")
+
+        bps = int(contract["commissionBps"])
+        customer.post(
+            "/me/deposits", {"amount": eur(130000)}, expect=201, headers={"Idempotency-Key": f"deals-{self.stamp}"}
+        )
+        before = {"customer": self._available(customer), "provider": self._available(provider)}
+        base = f"/contracts/{cid}/milestones"
+        for mid in (indexes, rewrites, runbook):
+            customer.post(f"{base}/{mid}/fund", {"source": "wallet"})
+        self.step("customer", "fund all three milestones from the wallet", "funded")
+        upload = self.upload(provider, "deliverable", "runbook.pdf", "application/pdf", b"%PDF-1.7 runbook\n%%EOF")
+        provider.post(f"{base}/{runbook}/submit", {"uploads": [upload], "note": "Runbook attached."})
+        released = customer.post(f"{base}/{runbook}/accept")
+        self.step("customer", "accept the added milestone", released["status"])
+
+        disputed = customer.post(f"{base}/{rewrites}/dispute", {"reason": "Nothing delivered after the due week."})
+        _expect("the undelivered milestone", disputed["status"], "disputed")
+        self.step("customer", "dispute the undelivered rewrites (non-delivery)", disputed["dispute"]["kind"])
+        admin.post(f"/admin/disputes/{cid}/{rewrites}/resolve", {"releaseAmount": eur(0), "refundAmount": eur(30000)})
+        self.step("admin", "resolve: refund all 300.00 EUR", "resolved")
+
+        customer.post(
+            f"/contracts/{cid}/bonus",
+            {"amount": eur(5000), "note": "Thanks for the runbook."},
+            expect=201,
+            headers={"Idempotency-Key": f"bonus-{self.stamp}"},
+        )
+        self.step("customer", "pay a 50.00 EUR bonus", "paid")
+
+        contract = customer.post(f"/contracts/{cid}/terminate", {"reason": "We stop after the runbook."})
+        _expect("termination after the proposal", contract["termination"]["status"], "proposed")
+        self.step("customer", "propose to terminate", contract["termination"]["status"])
+        contract = provider.post(f"/contracts/{cid}/terminate", {})
+        _expect("contract after the agreement", contract["status"], "terminated")
+        statuses = [m["status"] for m in contract["milestones"]]
+        _expect("milestones after termination", statuses, ["refunded", "resolved", "released"])
+        self.step("provider", "agree: the funded, undelivered indexes come back", contract["status"])
+
+        after = {"customer": self._available(customer), "provider": self._available(provider)}
+        paid = 20000 - _commission(20000, bps) + 5000 - _commission(5000, bps)
+        _expect("the provider's earnings", after["provider"] - before["provider"], paid)
+        _expect("what the customer paid", before["customer"] - after["customer"], 20000 + 5000)
+        self.out(
+            f"  deal {cid}: provider +{fmt(eur(paid))} (runbook and bonus, less commission); customer paid "
+            f"{fmt(eur(25000))}; 900.00 EUR of escrow came back through the dispute and the termination"
+        )
+        return {"contractId": cid, "status": contract["status"], "milestones": statuses, "providerEarned": paid}
+
+    def document(self, user: Client, cid: str) -> str:
+        """Download the contract's PDF and check the header's SHA-256 against the bytes."""
+        response = requests.get(
+            f"{self.api}/contracts/{cid}/document",
+            headers={"Authorization": f"Bearer {user.token}", "Accept": "application/pdf"},
+            timeout=30,
+        )
+        if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+            raise DemoError(f"GET /contracts/{cid}/document → HTTP {response.status_code}:\n{_describe(response)}")
+        sha = hashlib.sha256(response.content).hexdigest()
+        _expect("X-Document-SHA256", response.headers.get("X-Document-SHA256"), sha)
+        return sha
+
+    def _available(self, user: Client) -> int:
+        balances = user.get("/me/wallet")["balances"]
+        mine = next((b for b in balances if b["currency"] == CURRENCY), None)
+        return int(mine["available"]["amount"]) if mine else 0
 
     def _await_completed(self, user: Client, cid: str, timeout: float = 10) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -396,6 +539,11 @@ class Demo:
         for entry in items:
             where = "/".join(x for x in (entry.get("contractId"), entry.get("milestoneId")) if x) or "-"
             self.out(f"    {str(entry['at'])[:19]:<20}  {entry['kind']:<14}  {fmt(entry['amount']):>14}  {where}")
+
+
+def _commission(amount: int, bps: int) -> int:
+    """The platform's cut, rounded half up to the minor unit (as docs/ledger.md says)."""
+    return (amount * bps + 5000) // 10000
 
 
 def _zip(version: str) -> bytes:

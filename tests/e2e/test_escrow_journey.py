@@ -1,4 +1,5 @@
-"""The escrow acceptance journey (scripts/demo.py) against the real local stack, and deposit idempotency."""
+"""The acceptance journeys of scripts/demo.py (escrow; a deal that changes and ends) on the real local stack,
+and deposit idempotency."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ def test_demo_walks_the_whole_escrow_lifecycle(stack: LocalStack) -> None:
     assert figures["providerAvailable"] == 180000  # (1,000.00 + 1,000.00 released) less 10 % commission
     assert figures["providerRating"] == 5
     assert figures["providerCompletedContracts"] == 1  # the public card counts the completed contract
+
+    # the second deal changed and ended over HTTP (the demo checks each amount and hash as it goes): a
+    # counter-offer awarded at 900.00, an amendment's milestone released, a non-delivery dispute refunded,
+    # a bonus, and a termination that returned the funded, undelivered milestone
+    deals = figures["deals"]
+    assert deals["status"] == "terminated"
+    assert deals["milestones"] == ["refunded", "resolved", "released"]
+    assert deals["providerEarned"] == 22500  # (200.00 + 50.00 bonus) less 10 % commission
 
 
 def _available(user: User) -> dict[str, int]:
