@@ -386,10 +386,10 @@ def _total(page: Any, key: str) -> str:
 
 def test_the_figures_move_with_the_demo(page: Any, stack: LocalStack, admin_api: User) -> None:
     before = settled_totals(admin_api)
-    run_demo(stack.api_url, out=lambda *a, **k: None)  # `make demo`: two milestones, one dispute split
+    run_demo(stack.api_url, out=lambda *a, **k: None)  # `make demo`: two deals (see scripts/demo.py)
     wait_for_api(
-        lambda: metrics_totals(admin_api)["disputesResolved"] > before["disputesResolved"],
-        "the demo's dispute split in the figures",
+        lambda: metrics_totals(admin_api)["disputesResolved"] >= before["disputesResolved"] + 2,
+        "the demo's two dispute resolutions in the figures",
         timeout=60,
     )
     after = settled_totals(admin_api)
@@ -398,12 +398,15 @@ def test_the_figures_move_with_the_demo(page: Any, stack: LocalStack, admin_api:
         old, new = before[key], after[key]
         return int(new["amount"] - old["amount"]) if isinstance(new, dict) else int(new - old)
 
-    assert moved("gmv") == 250000  # 1,000.00 + 1,500.00 funded
-    assert moved("revenue") == 20000  # 10 % of the 1,000.00 released and of the 1,000.00 split release
-    assert moved("released") == 200000
-    assert moved("disputesOpened") == 1
-    assert moved("contractsAwarded") == 1
-    assert moved("tasksPosted") == 1
+    # the escrow deal: 1,000.00 + 1,500.00 funded; 1,000.00 released and 1,000.00 released by the split.
+    # The deal that changes and ends: 600.00 + 300.00 + 200.00 funded; the 200.00 milestone released, the
+    # 300.00 refunded by a non-delivery dispute, the 600.00 by the termination; a 50.00 bonus.
+    assert moved("gmv") == 250000 + 110000
+    assert moved("revenue") == 20000 + 2000 + 500  # 10 % of each release, and of the bonus
+    assert moved("released") == 200000 + 20000
+    assert moved("disputesOpened") == 2
+    assert moved("contractsAwarded") == 2
+    assert moved("tasksPosted") == 2
     assert moved("newUsers") == 2
 
     signed_in_admin(page)
