@@ -60,7 +60,7 @@ MINIMUM: dict[str, Minimum] = {
     "POST /admin/verifications/{user_id}/reject": Minimum(3, "Query gsi1 + GetItem profile (strong) + PutItem profile"),
     "GET /providers/{provider_id}": Minimum(2, "quota UpdateItem + Query gsi1 (a public card: the index is enough)"),
     # --- tasks
-    "POST /tasks": Minimum(2, f"{P} + {TWI} (task, event)"),
+    "POST /tasks": Minimum(3, f"{P} + GetItem hub categories (hub mode is settled on write) + {TWI} (task, event)"),
     "PATCH /tasks/{task_id}": Minimum(3, f"{P} + GetItem task (owner, status, fields to merge) + PutItem task"),
     "PATCH /tasks/{task_id}  (+1 attachment)": Minimum(
         5, f"{P} + GetItem task + GetItem upload + S3 HeadObject + PutItem task"

@@ -1,4 +1,5 @@
-"""Bids: by id (main key), by task (gsi1), by provider (gsi2); the one-live-bid guard and the workbench's decisions."""
+"""Bids: by id (main key), by task (gsi1), by provider (gsi2), hub bids waiting for an admin (gsi3, sparse); the
+one-live-bid guard and the workbench's decisions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from chalicelib.adapters import paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.table import BidItem, DecisionItem, GuardItem, TaskItem
 from chalicelib.adapters.unit_of_work import Writes
-from chalicelib.domain.bids import CounterStatus, NewBid, PlannedMilestone, Terms
+from chalicelib.domain.bids import BidStatus, CounterStatus, NewBid, PlannedMilestone, Terms
 from chalicelib.domain.money import Money
 
 Bid = BidItem
@@ -18,13 +19,16 @@ def key(bid_id: str) -> str:
     return f"BID#{bid_id}"
 
 
+HUB_QUEUE = "HUBBIDS#pending"
+
+
 def _bidder_sk(provider_id: str) -> str:
     return f"BIDDER#{provider_id}"
 
 
 def new(bid_id: str, task: TaskItem, provider_id: str, provider_sub: str, bid: NewBid, status: str, at: str) -> BidItem:
-    """A bid not yet written, indexed under its task and its provider."""
-    return BidItem(
+    """A bid not yet written, indexed under its task and its provider; on a hub task also in the admins' queue."""
+    item = BidItem(
         pk=key(bid_id),
         sk="BID",
         type="Bid",
@@ -46,6 +50,9 @@ def new(bid_id: str, task: TaskItem, provider_id: str, provider_sub: str, bid: N
         created_at=at,
         updated_at=at,
     )
+    if task.hub:
+        item.gsi3pk, item.gsi3sk = HUB_QUEUE, bid_id
+    return item
 
 
 def add(uow: Writes, bid: BidItem) -> None:
@@ -56,8 +63,26 @@ def add(uow: Writes, bid: BidItem) -> None:
 
 
 def save(uow: Writes, bid: BidItem) -> None:
-    """Write the bid back; its version makes a concurrent change fail the unit of work."""
+    """Write the bid back; its version makes a concurrent change fail the unit of work. A bid that left
+    `submitted` (forwarded, declined, withdrawn, lost, closed) leaves the hub queue with the same write."""
+    if bid.gsi3pk == HUB_QUEUE and bid.status != BidStatus.SUBMITTED.value:
+        leave_hub_queue(bid)
     uow.save(bid)
+
+
+def leave_hub_queue(bid: BidItem) -> None:
+    """Out of the admins' hub queue (in memory; `save` writes it)."""
+    bid.gsi3pk = bid.gsi3sk = None
+
+
+def hub_queue(limit: int, cursor: str | None) -> paging.Page[Any]:
+    """Bids on hub tasks waiting for an admin, oldest first."""
+    return paging.collect(
+        lambda start: BidItem.gsi3.query(HUB_QUEUE, scan_index_forward=True, last_evaluated_key=start, page_size=limit),
+        limit,
+        cursor,
+        ("gsi3pk", HUB_QUEUE),
+    )
 
 
 def terms_of(bid: BidItem) -> Terms:

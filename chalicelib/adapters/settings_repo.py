@@ -1,12 +1,14 @@
-"""Platform settings (pk SETTINGS): the commission item, versioned by PynamoDB's version attribute."""
+"""Platform settings (pk SETTINGS): the commission item and the hub categories item, each versioned by
+PynamoDB's version attribute."""
 
 from __future__ import annotations
 
-from chalicelib.adapters.table import SettingsItem
+from chalicelib.adapters.table import HubSettingsItem, SettingsItem
 from chalicelib.adapters.unit_of_work import Writes
 
 PARTITION = "SETTINGS"
 COMMISSION = "COMMISSION"
+HUB = "HUB"
 
 Settings = SettingsItem
 
@@ -23,6 +25,18 @@ def new_commission() -> SettingsItem:
     return SettingsItem(pk=PARTITION, sk=COMMISSION, type="Settings")
 
 
-def save(uow: Writes, item: SettingsItem) -> None:
+def hub() -> HubSettingsItem | None:
+    """The saved hub categories, or None before an admin first saves them."""
+    try:
+        return HubSettingsItem.get(PARTITION, HUB, consistent_read=True)
+    except HubSettingsItem.DoesNotExist:
+        return None
+
+
+def new_hub() -> HubSettingsItem:
+    return HubSettingsItem(pk=PARTITION, sk=HUB, type="Settings", categories=[])
+
+
+def save(uow: Writes, item: SettingsItem | HubSettingsItem) -> None:
     """The version attribute adds the condition: the item is still at the version that was read."""
     uow.save(item)

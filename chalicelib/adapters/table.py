@@ -151,7 +151,8 @@ class TaskSkillItem(Item):
 
 
 class BidItem(Item):
-    """pk BID#<id>, sk BID; gsi1 TASKBIDS#<taskId>; gsi2 PROVBIDS#<providerId>."""
+    """pk BID#<id>, sk BID; gsi1 TASKBIDS#<taskId>; gsi2 PROVBIDS#<providerId>; gsi3 HUBBIDS#pending while a
+    bid on a hub task waits for an admin (sparse: removed on forward, decline or any other move)."""
 
     Meta = _Meta
     id = UnicodeAttribute()
@@ -168,6 +169,8 @@ class BidItem(Item):
     remark = UnicodeAttribute(null=True)
     counter_offer = JSONAttribute(null=True)  # the owner's latest counter-offer (negotiation before award)
     history = JSONAttribute(null=True)  # negotiation moves: [{at, by, action, changes, note?}]
+    forwarded_at = UnicodeAttribute(null=True)  # hub mode: when an admin passed it to the owner (who sees it from then)
+    decline_reason = UnicodeAttribute(null=True)  # hub mode: why an admin declined it (the bidder reads it)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
@@ -422,3 +425,11 @@ class TicketItem(Item):
     resolved_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     version = VersionAttribute()
+
+
+class HubSettingsItem(Item):
+    """pk SETTINGS, sk HUB: the categories whose tasks always run in hub mode (issue 17)."""
+
+    Meta = _Meta
+    categories = ListAttribute[str](of=UnicodeAttribute, default=list)
+    version = VersionAttribute()  # PUT /admin/settings/hub sends the version it read (409 if stale)

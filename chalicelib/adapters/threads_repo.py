@@ -279,3 +279,24 @@ def my_threads(profile_id: str, limit: int, cursor: str | None) -> paging.Page[A
         cursor,
         ("gsi1pk", partition),
     )
+
+
+HUB_THREADS = "HUBTHREADS"
+
+
+def list_for_hub(thread: ThreadItem) -> None:
+    """Hub mode: the thread (not yet stored) joins the admins' list of hub pre-award threads (gsi1, by id: ULID
+    order is opening order)."""
+    thread.gsi1pk, thread.gsi1sk = HUB_THREADS, thread.id
+
+
+def hub_threads(limit: int, cursor: str | None) -> paging.Page[Any]:
+    """The hub's pre-award threads, newest first (admins answer there; they have no member items)."""
+    return paging.collect(
+        lambda start: ThreadItem.gsi1.query(
+            HUB_THREADS, scan_index_forward=False, last_evaluated_key=start, page_size=limit
+        ),
+        limit,
+        cursor,
+        ("gsi1pk", HUB_THREADS),
+    )

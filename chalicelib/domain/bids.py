@@ -20,6 +20,8 @@ class BidStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     LOST = "lost"
     CLOSED = "closed"  # its task was cancelled before any award
+    FORWARDED = "forwarded"  # hub mode: an admin passed it on to the task's owner
+    DECLINED = "declined"  # hub mode: an admin turned it down; the owner never sees it
 
 
 BID = Lifecycle[BidStatus](
@@ -37,6 +39,22 @@ BID = Lifecycle[BidStatus](
             "edit": BidStatus.SUBMITTED,
             "counter": BidStatus.SUBMITTED,
             "accept_counter": BidStatus.SUBMITTED,
+            # hub mode: a bid on a hub task waits in `submitted` for an admin (services/hub.py)
+            "forward": BidStatus.FORWARDED,
+            "decline": BidStatus.DECLINED,
+        },
+        # hub mode: a forwarded bid is on the owner's workbench exactly like a submitted one elsewhere
+        BidStatus.FORWARDED: {
+            "shortlist": BidStatus.SHORTLISTED,
+            "reject": BidStatus.REJECTED,
+            "withdraw": BidStatus.WITHDRAWN,
+            "award": BidStatus.AWARDED,
+            "lose": BidStatus.LOST,
+            "close": BidStatus.CLOSED,
+            "remark": BidStatus.FORWARDED,
+            "edit": BidStatus.FORWARDED,
+            "counter": BidStatus.FORWARDED,
+            "accept_counter": BidStatus.FORWARDED,
         },
         BidStatus.SHORTLISTED: {
             "reject": BidStatus.REJECTED,
@@ -94,7 +112,7 @@ class NewBid:
 
 
 # Bids that still compete for the task (and block a second bid by the same provider).
-LIVE = frozenset({BidStatus.SUBMITTED, BidStatus.SHORTLISTED})
+LIVE = frozenset({BidStatus.SUBMITTED, BidStatus.FORWARDED, BidStatus.SHORTLISTED})
 
 
 def check_milestones_sum(price: Money, milestone_amounts: list[Money]) -> None:

@@ -101,6 +101,7 @@ class TaskChanges:
     due_date: date | Keep | None = KEEP
     attachments: tuple[str, ...] | Keep = KEEP
     quality_review: bool | Keep = KEEP
+    hub: bool | Keep = KEEP  # hub mode asked for; a hub category forces it (services/hub.py)
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is KEEP for f in fields(self))
@@ -122,6 +123,7 @@ class NewTask:
     due_date: date | None = None
     attachments: tuple[str, ...] = ()
     quality_review: bool = False
+    hub: bool = False
 
     def as_changes(self) -> TaskChanges:
         """Every field given: a new draft is written by the same code as an edit."""

@@ -1,4 +1,5 @@
-"""Admin moves: verification decisions, task review, disputes, commission settings (the `admin` group only)."""
+"""Admin moves: verification decisions, task review, disputes, commission and hub settings, the hub's bid queue
+(the `admin` group only)."""
 
 from __future__ import annotations
 
@@ -116,15 +117,17 @@ def termination_queue(call: Call) -> dict[str, Any]:
     return views.page([views.termination(t, contracts.get(t.contract_id)) for t in page.items], page.next_cursor)
 
 
-def _settings(commission: Any) -> dict[str, Any]:
+def _settings(commission: Any, hub: Any = None) -> dict[str, Any]:
     from chalicelib.services import settings
 
+    hub = hub or settings.hub_categories()
     return {
         "commission": {
             "defaultBps": commission.default_bps,
             "overrides": commission.overrides,
             "version": commission.version,
         },
+        "hub": {"categories": list(hub.categories), "version": hub.version},
         "history": [
             {
                 "at": change.at,
@@ -142,7 +145,7 @@ def _settings(commission: Any) -> dict[str, Any]:
 
 @endpoint(bp, "/admin/settings", "GET", policy=ADMIN)
 def get_settings(call: Call) -> dict[str, Any]:
-    """Commission: the default and per-category overrides in basis points, its version, and the latest changes."""
+    """Commission (default and per-category bps), hub categories, their versions, and the latest changes."""
     from chalicelib.services import settings
 
     return _settings(settings.commission())
@@ -156,3 +159,65 @@ def set_commission(call: Call) -> dict[str, Any]:
 
     body = call.body
     return _settings(settings.set_commission(call.actor, body.version, body.default_bps, dict(body.overrides)))
+
+
+@endpoint(bp, "/admin/settings/hub", "PUT", policy=ADMIN, body=bodies.HubSettings)
+def set_hub(call: Call) -> dict[str, Any]:
+    """Set the categories whose tasks run in hub mode (tasks created in them from now on).
+
+    Send the hub `version` you read: a stale one is a 409."""
+    from chalicelib.services import settings
+
+    body = call.body
+    hub = settings.set_hub_categories(call.actor, body.version, list(body.categories))
+    return _settings(settings.commission(), hub)
+
+
+@endpoint(bp, "/admin/bids", "GET", policy=ADMIN, query=("status", "hub", "cursor", "limit"))
+def hub_bid_queue(call: Call) -> dict[str, Any]:
+    """Hub mode: bids waiting for an admin to forward or decline them, oldest first, with task and bidder."""
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services import hub
+
+    if (call.query("status") or "submitted") != "submitted" or (call.query("hub") or "true") != "true":
+        raise ValidationFailed(
+            "only hub bids waiting for an admin are queued: status=submitted&hub=true",
+            [{"field": "status", "message": "submitted, with hub=true"}],
+        )
+    found = hub.queue(call.actor, call.limit(), call.query("cursor"))
+    items = []
+    for b in found.page.items:
+        task = found.tasks.get(b.task_id)
+        items.append(
+            views.bid(b, found.providers.get(b.provider_sub))
+            | {"task": {"id": b.task_id, "title": task.title if task else None, "customerId": b.task_owner_id}}
+        )
+    return views.page(items, found.page.next_cursor)
+
+
+@endpoint(bp, "/admin/bids/{bid_id}/forward", "POST", policy=ADMIN)
+def forward_bid(call: Call, bid_id: str) -> dict[str, Any]:
+    """Hub mode: pass a waiting bid to the task's owner (`forwarded`); the owner is told."""
+    from chalicelib.services import hub
+
+    return views.bid(hub.forward(call.actor, bid_id))
+
+
+@endpoint(bp, "/admin/bids/{bid_id}/decline", "POST", policy=ADMIN, body=bodies.HubDecline)
+def decline_bid(call: Call, bid_id: str) -> dict[str, Any]:
+    """Hub mode: turn a waiting bid down with a reason the bidder reads (`declined`); the owner never sees it."""
+    from chalicelib.services import hub
+
+    return views.bid(hub.decline(call.actor, bid_id, call.body.reason))
+
+
+@endpoint(bp, "/admin/threads", "GET", policy=ADMIN, query=("hub", "cursor", "limit"))
+def hub_threads(call: Call) -> dict[str, Any]:
+    """Hub mode: the pre-award threads owners and bidders opened with the hub, newest first."""
+    from chalicelib.domain.errors import ValidationFailed
+    from chalicelib.services import threads
+
+    if (call.query("hub") or "true") != "true":
+        raise ValidationFailed("only hub threads are listed: hub=true", [{"field": "hub", "message": "true"}])
+    page = threads.hub_threads(call.actor, call.limit(), call.query("cursor"))
+    return views.page([views.thread(t, threads.viewer(call.actor, t)) for t in page.items], page.next_cursor)

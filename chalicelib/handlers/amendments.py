@@ -22,30 +22,42 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/contracts/{contract_id}/amendments", "POST", policy=PROFILE, body=bodies.ProposeAmendment, status=201)
 def propose(call: Call, contract_id: str) -> dict[str, Any]:
     """A party of an active contract proposes to add, change or remove pending milestones (one open at a time)."""
-    from chalicelib.services import amendments
+    from chalicelib.services import amendments, hub
 
-    return views.amendment(amendments.propose(call.actor, contract_id, call.body.to_command()))
+    return views.masked(
+        views.amendment(amendments.propose(call.actor, contract_id, call.body.to_command())),
+        hub.mask_for_id(call.actor, contract_id),
+    )
 
 
 @endpoint(bp, "/contracts/{contract_id}/amendments", "GET", policy=PROFILE_OR_ADMIN)
 def list_amendments(call: Call, contract_id: str) -> dict[str, Any]:
     """The contract's amendments, oldest first (parties and admins)."""
-    from chalicelib.services import amendments
+    from chalicelib.services import amendments, hub
 
-    return {"items": [views.amendment(a) for a in amendments.for_contract(call.actor, contract_id)]}
+    return views.masked(
+        {"items": [views.amendment(a) for a in amendments.for_contract(call.actor, contract_id)]},
+        hub.mask_for_id(call.actor, contract_id),
+    )
 
 
 @endpoint(bp, "/contracts/{contract_id}/amendments/{amendment_id}/accept", "POST", policy=PROFILE)
 def accept(call: Call, contract_id: str, amendment_id: str) -> dict[str, Any]:
     """The other party accepts: the changes apply at once and the contract's version rises by one."""
-    from chalicelib.services import amendments
+    from chalicelib.services import amendments, hub
 
-    return views.amendment(amendments.accept(call.actor, contract_id, amendment_id))
+    return views.masked(
+        views.amendment(amendments.accept(call.actor, contract_id, amendment_id)),
+        hub.mask_for_id(call.actor, contract_id),
+    )
 
 
 @endpoint(bp, "/contracts/{contract_id}/amendments/{amendment_id}/reject", "POST", policy=PROFILE)
 def reject(call: Call, contract_id: str, amendment_id: str) -> dict[str, Any]:
     """The other party rejects: nothing in the contract changes."""
-    from chalicelib.services import amendments
+    from chalicelib.services import amendments, hub
 
-    return views.amendment(amendments.reject(call.actor, contract_id, amendment_id))
+    return views.masked(
+        views.amendment(amendments.reject(call.actor, contract_id, amendment_id)),
+        hub.mask_for_id(call.actor, contract_id),
+    )

@@ -23,37 +23,41 @@ bp = Blueprint(__name__)
 @endpoint(bp, "/bids/{bid_id}/award", "POST", policy=VERIFIED_CUSTOMER, status=201)
 def award(call: Call, bid_id: str) -> dict[str, Any]:
     """Award a bid (verified task owner): a draft contract with the bid's milestones; other bids lose."""
-    from chalicelib.services import contracts
+    from chalicelib.services import contracts, hub
 
     contract, milestones = contracts.award(call.actor, bid_id)
-    return views.contract(contract, milestones)
+    return views.masked(views.contract(contract, milestones), hub.mask_for(call.actor, contract))
 
 
 @endpoint(bp, "/me/contracts", "GET", policy=PROFILE, query=("cursor", "limit"))
 def my_contracts(call: Call) -> dict[str, Any]:
     """My contracts, newest first."""
-    from chalicelib.services import contracts
+    from chalicelib.services import contracts, hub
 
     page = contracts.mine(call.actor, call.limit(), call.query("cursor"))
-    return views.page([views.contract(c, []) | {"milestones": None} for c in page.items], page.next_cursor)
+    masks = hub.masks_for(call.actor, page.items)
+    return views.page(
+        [views.masked(views.contract(c, []) | {"milestones": None}, masks.get(c.id)) for c in page.items],
+        page.next_cursor,
+    )
 
 
 @endpoint(bp, "/contracts/{contract_id}", "GET", policy=PROFILE_OR_ADMIN)
 def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
     """The contract with its milestones: parties, the assigned reviewer and admins."""
-    from chalicelib.services import contracts
+    from chalicelib.services import contracts, hub
 
     contract, milestones, _ = contracts.load(call.actor, contract_id)
-    return views.contract(contract, milestones)
+    return views.masked(views.contract(contract, milestones), hub.mask_for(call.actor, contract))
 
 
 @endpoint(bp, "/contracts/{contract_id}/sign", "POST", policy=PROFILE)
 def sign(call: Call, contract_id: str) -> dict[str, Any]:
     """Sign (terms, NDA and the document's SHA-256 recorded, with time and version); both signed → active."""
-    from chalicelib.services import contracts
+    from chalicelib.services import contracts, hub
 
     contract, milestones = contracts.sign(call.actor, contract_id)
-    return views.contract(contract, milestones)
+    return views.masked(views.contract(contract, milestones), hub.mask_for(call.actor, contract))
 
 
 @endpoint(bp, "/contracts/{contract_id}/document", "GET", policy=PROFILE_OR_ADMIN)
@@ -73,8 +77,11 @@ def document(call: Call, contract_id: str) -> Response:
     return Response(body=issued.body, status_code=200, headers=headers)
 
 
-def _milestone(contract_id: str, milestone: Any) -> dict[str, Any]:
-    return views.milestone(milestone) | {"contractId": contract_id}
+def _milestone(contract_id: str, milestone: Any, actor: Any = None) -> dict[str, Any]:
+    from chalicelib.services import hub
+
+    view = views.milestone(milestone) | {"contractId": contract_id}
+    return views.masked(view, hub.mask_for_id(actor, contract_id)) if actor is not None else view
 
 
 @endpoint(
@@ -120,7 +127,7 @@ def accept(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
     """Accept the work: the escrow is released to the provider less commission."""
     from chalicelib.services import escrow
 
-    return _milestone(contract_id, escrow.accept(call.actor, contract_id, milestone_id))
+    return _milestone(contract_id, escrow.accept(call.actor, contract_id, milestone_id), call.actor)
 
 
 @endpoint(
@@ -134,7 +141,9 @@ def request_revision(call: Call, contract_id: str, milestone_id: str) -> dict[st
     """Send the work back with a reason."""
     from chalicelib.services import escrow
 
-    return _milestone(contract_id, escrow.request_revision(call.actor, contract_id, milestone_id, call.body.reason))
+    return _milestone(
+        contract_id, escrow.request_revision(call.actor, contract_id, milestone_id, call.body.reason), call.actor
+    )
 
 
 @endpoint(
@@ -146,7 +155,9 @@ def dispute(call: Call, contract_id: str, milestone_id: str) -> dict[str, Any]:
 
     body = call.body
     return _milestone(
-        contract_id, escrow.dispute(call.actor, contract_id, milestone_id, body.reason, list(body.evidence))
+        contract_id,
+        escrow.dispute(call.actor, contract_id, milestone_id, body.reason, list(body.evidence)),
+        call.actor,
     )
 
 
@@ -159,7 +170,9 @@ def add_evidence(call: Call, contract_id: str, milestone_id: str) -> dict[str, A
 
     body = call.body
     return _milestone(
-        contract_id, disputes.add_evidence(call.actor, contract_id, milestone_id, body.note, list(body.uploads))
+        contract_id,
+        disputes.add_evidence(call.actor, contract_id, milestone_id, body.note, list(body.uploads)),
+        call.actor,
     )
 
 
@@ -189,10 +202,10 @@ def deliverable(call: Call, contract_id: str, milestone_id: str, upload_id: str)
 @endpoint(bp, "/contracts/{contract_id}/reviews", "POST", policy=PROFILE, body=bodies.PostReview, status=201)
 def review(call: Call, contract_id: str) -> dict[str, Any]:
     """Rate the other party of a completed contract, once."""
-    from chalicelib.services import contracts
+    from chalicelib.services import contracts, hub
 
     item = contracts.review(call.actor, contract_id, call.body.rating, call.body.text)
-    return {
+    view = {
         "contractId": item.contract_id,
         "reviewerId": item.reviewer_id,
         "revieweeId": item.reviewee_id,
@@ -200,12 +213,13 @@ def review(call: Call, contract_id: str) -> dict[str, Any]:
         "text": item.text,
         "at": item.at,
     }
+    return views.masked(view, hub.mask_for_id(call.actor, contract_id))
 
 
 @endpoint(bp, "/contracts/{contract_id}/terminate", "POST", policy=PROFILE_OR_ADMIN, body=bodies.Terminate)
 def terminate(call: Call, contract_id: str) -> dict[str, Any]:
     """End the contract: a party proposes, the other agrees, or an admin decides; undelivered escrow goes back."""
-    from chalicelib.services import termination
+    from chalicelib.services import hub, termination
 
     contract, milestones = termination.terminate(call.actor, contract_id, call.body.reason)
-    return views.contract(contract, milestones)
+    return views.masked(views.contract(contract, milestones), hub.mask_for(call.actor, contract))

@@ -174,7 +174,11 @@ _FLAG = {
 }
 _FIGURES = _object({"gmv": _MONEY, "revenue": _MONEY, "takeRateBps": _I0, "disputeRateBps": _I0})
 _COMMISSION = _object(
-    {"commission": _object({"defaultBps": _I, "overrides": _O, "version": _I}), "history": _list_of(_O)}
+    {
+        "commission": _object({"defaultBps": _I, "overrides": _O, "version": _I}),
+        "hub": _object({"categories": _list_of(_S), "version": _I}),
+        "history": _list_of(_O),
+    }
 )
 _ENTRY = _object(
     {"id": _S, "postingId": _S0, "kind": _S0, "amount": _MONEY, "contractId": _S0, "milestoneId": _S0, "at": _S0}
@@ -242,15 +246,19 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "status": _S,
             "counterOffer": {"type": ["object", "null"]},
             "history": _A,
+            "forwardedAt": _S0,
+            "declineReason": _S0,
             "createdAt": _S0,
             "updatedAt": _S0,
             "provider": _object({"id": _S, "displayName": _S0, "anonymous": _B}),
             "matchScore": _I,
             "remark": _S0,
+            "task": _object({"id": _S, "title": _S0, "customerId": _S}),
         },
         "provider",
         "matchScore",
         "remark",
+        "task",
     ),
     "Milestone": _object(_MILESTONE, "contractId", "payment"),
     "Dispute": _object(_MILESTONE | {"kind": _S, "customerSide": _O0, "providerSide": _O0}, "payment"),
@@ -477,6 +485,11 @@ SUCCESS: dict[str, Any] = {
     "GET /admin/terminations": _page("Termination"),
     "GET /admin/settings": _ref("Settings"),
     "PUT /admin/settings/commission": _ref("Settings"),
+    "PUT /admin/settings/hub": _ref("Settings"),
+    "GET /admin/bids": _page("Bid"),
+    "POST /admin/bids/{bid_id}/forward": _ref("Bid"),
+    "POST /admin/bids/{bid_id}/decline": _ref("Bid"),
+    "GET /admin/threads": _page("Thread"),
     "GET /admin/users": _page("UserHit"),
     "GET /admin/metrics": _ref("Metrics"),
     "POST /tasks/{task_id}/bids": _ref("Bid"),

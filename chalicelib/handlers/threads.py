@@ -141,7 +141,7 @@ def reinstate_user(call: Call, user_id: str) -> dict[str, Any]:
 def audit_trail(call: Call, contract_id: str) -> Any:
     """Every state change and money movement of the contract, in order (parties, admins); format=csv downloads it."""
     from chalicelib.domain.errors import ValidationFailed
-    from chalicelib.services import audit
+    from chalicelib.services import audit, hub
 
     fmt = call.query("format") or "json"
     if fmt not in audit.FORMATS:
@@ -149,7 +149,7 @@ def audit_trail(call: Call, contract_id: str) -> Any:
     if fmt == "csv":
         contract, entries = audit.trail(call.actor, contract_id)
         return Response(
-            body=views.audit_csv(entries, contract),
+            body=views.masked(views.audit_csv(entries, contract), hub.mask_for(call.actor, contract)),
             status_code=200,
             headers={
                 "Content-Type": "text/csv; charset=utf-8",
@@ -157,4 +157,5 @@ def audit_trail(call: Call, contract_id: str) -> Any:
             },
         )
     contract, page = audit.page(call.actor, contract_id, call.limit(100), call.query("cursor"))
-    return views.page([views.audit_entry(a, contract) for a in page.items], page.next_cursor)
+    view = views.page([views.audit_entry(a, contract) for a in page.items], page.next_cursor)
+    return views.masked(view, hub.mask_for(call.actor, contract))  # hub mode: the expert by alias

@@ -109,6 +109,8 @@ def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool 
         "status": b.status,
         "counterOffer": b.counter_offer,  # negotiation: the owner's latest counter-offer, or null
         "history": list(b.history or []),  # negotiation moves, `by` a role (anonymity holds)
+        "forwardedAt": b.forwarded_at,  # hub mode: when an admin passed it to the owner
+        "declineReason": b.decline_reason,  # hub mode: why an admin declined it
         "createdAt": b.created_at,
         "updatedAt": b.updated_at,
     }
@@ -126,6 +128,12 @@ def bid(b: Any, provider: Any = None, score: int | None = None, for_owner: bool 
     if for_owner:
         view["remark"] = b.remark
     return view
+
+
+def masked(view: Any, mask: Any) -> Any:
+    """Hub mode: a response for the customer of a hub contract, with the expert's id, sub, name and email
+    swapped for the task's alias wherever they occur (services/hub.mask_for decides who gets a mask)."""
+    return view if mask is None else mask(view)
 
 
 def page(items: list[Any], next_cursor: str | None) -> dict[str, Any]:

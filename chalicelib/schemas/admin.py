@@ -29,3 +29,20 @@ class CommissionSettings(Body):
         le=2**53,
         description="the version GET /admin/settings returned: a stale one is a 409, so no change is lost unseen",
     )
+
+
+class HubSettings(Body):
+    """PUT /admin/settings/hub: tasks in these categories always run in hub mode (from their next write)."""
+
+    categories: list[Slug] = Field(max_length=200)
+    version: int = Field(
+        ge=0,
+        le=2**53,
+        description="the hub version GET /admin/settings returned: a stale one is a 409",
+    )
+
+
+class HubDecline(Body):
+    """Why the hub declines a bid: the bidder reads it."""
+
+    reason: Annotated[Text, StringConstraints(min_length=1, max_length=1000)]

@@ -24,6 +24,7 @@ class TaskFields(Body):
     due_date: date | None = None
     attachments: list[Id] = Field(default_factory=list, max_length=20)
     quality_review: bool = False
+    hub: bool = Field(default=False, description="hub mode: admins stand between you and the experts")
 
     def to_command(self) -> NewTask:
         return NewTask(
@@ -39,6 +40,7 @@ class TaskFields(Body):
             due_date=self.due_date,
             attachments=tuple(self.attachments),
             quality_review=self.quality_review,
+            hub=self.hub,
         )
 
 
@@ -57,6 +59,7 @@ class EditTask(Body):
     due_date: date | None = None
     attachments: list[Id] | None = Field(default=None, max_length=20)
     quality_review: bool | None = None
+    hub: bool | None = None
 
     @field_validator(
         "title",
@@ -69,6 +72,7 @@ class EditTask(Body):
         "invitees",
         "attachments",
         "quality_review",
+        "hub",
         mode="before",
     )
     @classmethod

@@ -13,7 +13,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Forbidden, NotFound, ValidationFailed
 from chalicelib.domain.matching import match_score
 from chalicelib.domain.tasks import TASK, TaskStatus
-from chalicelib.services import text_safety
+from chalicelib.services import hub, text_safety
 from chalicelib.services.identity import Actor
 from chalicelib.services.tasks import can_see
 
@@ -58,6 +58,7 @@ def workbench_move(actor: Actor, bid_id: str, action: str, note: str | None = No
     bid, task = load(bid_id)
     if task.owner_id != actor.profile_id:
         raise NotFound("no such bid")
+    hub.require_forwarded(task, bid)
     before = bid.status
     bid.status = BID.next(BidStatus(bid.status), action).value
     if action == "remark":
@@ -89,18 +90,21 @@ def withdraw(actor: Actor, bid_id: str) -> bids_repo.Bid:
 
 def get_bid(actor: Actor, bid_id: str) -> bids_repo.Bid:
     bid, task = load(bid_id)
+    if hub.hidden_from(actor, task, bid):
+        raise NotFound("no such bid")
     if actor.is_admin or actor.profile_id in (bid.provider_id, task.owner_id):
         return conceal(actor, task, bid)
     raise NotFound("no such bid")
 
 
 def _sees_alias(actor: Actor, task: tasks_repo.Task, bid: bids_repo.Bid) -> bool:
-    """Only the task's customer, and only until this bid is awarded (admins always see who it is)."""
+    """Only the task's customer, and only until this bid is awarded, or for good on a hub task (admins always
+    see who it is)."""
     return (
         not actor.is_admin
         and actor.profile_id == task.owner_id
         and actor.profile_id != bid.provider_id
-        and bid.status != BidStatus.AWARDED.value
+        and (bool(task.hub) or bid.status != BidStatus.AWARDED.value)
     )
 
 
@@ -110,9 +114,11 @@ def conceal(
     """Mark the bid of an anonymous provider so the view shows the task's alias instead of who it is."""
     if not _sees_alias(actor, task, bid):
         return bid
-    if provider is None:
+    if provider is None and not task.hub:
         provider = profiles_repo.get_by_sub(bid.provider_sub)
-    if provider is not None and provider.anonymous:
+    if task.hub:
+        bid.concealed_as = hub.alias(bid.provider_id, task.id)  # hub mode: every expert, whatever they chose
+    elif provider is not None and provider.anonymous:
         from chalicelib.services.moderation import alias_for
 
         bid.concealed_as = alias_for(bid.provider_id, task.id)
@@ -128,7 +134,7 @@ def list_bids(
         raise NotFound("no such task")
     if order is not None and order not in ORDERS:
         raise ValidationFailed(f"order must be one of {', '.join(ORDERS)}", [{"field": "order", "message": "unknown"}])
-    bids = bids_repo.all_for_task(task.id)
+    bids = hub.visible_bids(actor, task, bids_repo.all_for_task(task.id))
     is_owner = sees_every_bid(actor, task)
     if not is_owner:
         if not actor.has_role(Role.PROVIDER):

@@ -15,7 +15,7 @@ from chalicelib.domain.contracts import CONTRACT, ContractRole, ContractStatus, 
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.milestones import MilestoneStatus
 from chalicelib.domain.tasks import TASK, TaskStatus
-from chalicelib.services import documents, text_safety, threads
+from chalicelib.services import documents, hub, text_safety, threads
 from chalicelib.services.identity import Actor
 
 MAX_ITEMS_PER_TRANSACTION = 100  # award writes task, bid, losing bids, contract, milestones, skill index, audit,
@@ -63,6 +63,7 @@ def award(actor: Actor, bid_id: str) -> tuple[contracts_repo.Contract, list[cont
     task = tasks_repo.get(bid.task_id) if bid else None
     if bid is None or task is None or task.owner_id != owner.id:
         raise NotFound("no such bid")
+    hub.require_forwarded(task, bid)  # hub mode: the owner awards only what an admin forwarded
     TASK.next(TaskStatus(task.status), "award")
     BID.next(BidStatus(bid.status), "award")
     others = [b for b in bids_repo.all_for_task(task.id) if b.id != bid.id and BidStatus(b.status) in LIVE]

@@ -5,8 +5,9 @@ writes, in one unit of work: the bid at the version read (a concurrent move is a
 still open, a history entry on the bid (`by` is a role, never an id: an anonymous bidder stays anonymous), a
 Decision record in the task's selection record, and the event whose notification tells the other side.
 
-Admins may counter as well: hub mode (issue 17) sends negotiation through admins. Until hub mode exists the
-service lets an admin counter on any task; issue 17 should narrow it to hub tasks.
+On a hub task (issue 17) negotiation goes through the hub: admins counter and the owner may not
+(services/hub.check_counter); elsewhere the owner counters (and admins still may). A bid still waiting for an
+admin is not the owner's to hear about: its edits tell nobody.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TaskStatus
+from chalicelib.services import hub
 from chalicelib.services.bids import conceal, load
 from chalicelib.services.identity import Actor
 
@@ -71,7 +73,7 @@ def edit(actor: Actor, bid_id: str, changes: BidChanges) -> bids_repo.Bid:
                 "taskId": task.id,
                 "price": after.price.to_json(),
                 "changed": sorted(diff),
-                "recipients": [task.owner_id],
+                "recipients": [] if hub.waiting(task, bid) else [task.owner_id],
             },
             at,
         )
@@ -85,6 +87,9 @@ def counter(actor: Actor, bid_id: str, offer: Counter) -> bids_repo.Bid:
     owner = actor.profile_id is not None and actor.profile_id == task.owner_id
     if not owner and not actor.is_admin:
         raise NotFound("no such bid")
+    if owner:
+        hub.require_forwarded(task, bid)
+    hub.check_counter(task, owner)
     BID.next(BidStatus(bid.status), "counter")
     _require_open(task)
     _same_currency(offer.price, str(bid.currency), "price.currency")
@@ -143,7 +148,12 @@ def accept_counter(actor: Actor, bid_id: str) -> bids_repo.Bid:
         bids_repo.record_decision(uow, bid.provider_id, bid, "accept_counter", bid.status, None, at)
         uow.emit(
             "CounterAccepted",
-            {"bidId": bid.id, "taskId": task.id, "price": price.to_json(), "recipients": [task.owner_id]},
+            {
+                "bidId": bid.id,
+                "taskId": task.id,
+                "price": price.to_json(),
+                "recipients": [] if hub.waiting(task, bid) else [task.owner_id],
+            },
             at,
         )
     return bid

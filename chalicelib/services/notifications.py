@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import notifications_repo, paging
+from chalicelib.services import hub
 from chalicelib.services.identity import Actor
 
 TITLES = {
@@ -12,6 +13,8 @@ TITLES = {
     "BidEdited": "A bidder changed their bid",
     "CounterOffered": "You received a counter-offer on your bid",
     "CounterAccepted": "A bidder accepted your counter-offer",
+    "BidForwarded": "The hub forwarded a bid on your task",
+    "BidDeclined": "The hub declined your bid",
     "ContractAwarded": "A contract was awarded",
     "ContractActivated": "Both parties signed: the contract is active",
     "MilestoneFunded": "A milestone is funded",
@@ -43,15 +46,19 @@ TITLES = {
 
 
 def deliver(detail_type: str, detail: dict[str, Any]) -> int:
-    """One inbox item per recipient, keyed by the event id: a replayed event writes nothing new."""
+    """One inbox item per recipient, keyed by the event id: a replayed event writes nothing new. The customer of
+    a hub contract reads the expert under the task's alias (services/hub.py)."""
     written = 0
-    for recipient in detail.get("recipients", []):
+    data = {k: v for k, v in detail.items() if k != "recipients"}
+    recipients = detail.get("recipients", [])
+    masked = hub.event_mask(data) if recipients else None
+    for recipient in recipients:
         if notifications_repo.add(
             recipient,
             str(detail["eventId"]),
             detail_type,
             TITLES.get(detail_type, detail_type),
-            {k: v for k, v in detail.items() if k != "recipients"},
+            masked[1](data) if masked is not None and masked[0] == recipient else data,
             str(detail.get("at", "")),
         ):
             written += 1

@@ -98,3 +98,48 @@ def history(limit: int = HISTORY) -> list[Change]:
         )
         for line in audit_repo.settings_history(limit)
     ]
+
+
+# --- hub mode (issue 17): categories whose tasks always run through the hub ------------------------
+
+
+@dataclass
+class HubCategories:
+    categories: list[str] = field(default_factory=list)
+    version: int = 0  # 0 until the first save
+
+
+def hub_categories() -> HubCategories:
+    item = settings_repo.hub()
+    if item is None:
+        return HubCategories()
+    return HubCategories(sorted(item.categories or []), int(item.version or 0))
+
+
+def set_hub_categories(actor: Actor, version: int, categories: list[str]) -> HubCategories:
+    """Replace the hub categories if still at `version`. Applies to tasks created or edited from now on: a
+    task resolves its hub flag when written, so reading a task never reads the settings."""
+    item = settings_repo.hub()
+    before = hub_categories()
+    if version != before.version:
+        raise Conflict(
+            f"the hub settings are at version {before.version}, not {version}: reload them and retry",
+            [{"field": "version", "message": f"current version is {before.version}"}],
+        )
+    if item is None:
+        item = settings_repo.new_hub()
+    after = HubCategories(sorted(set(categories)), before.version + 1)
+    item.categories = list(after.categories)
+    line = audit_repo.Line(
+        actor=f"admin:{actor.sub}",
+        action="set_hub_categories",
+        subject=f"hub mode for {len(after.categories)} categories",
+        from_status=f"v{before.version}",
+        to_status=f"v{after.version}",
+        amounts={"before": {"categories": before.categories}, "after": {"categories": after.categories}},
+        at=iso(),
+    )
+    with unit_of_work("the hub settings changed meanwhile: reload them and retry") as uow:
+        settings_repo.save(uow, item)
+        audit_repo.add_for_settings(uow, line)
+    return after

@@ -23,7 +23,7 @@ from chalicelib.domain.tasks import (
     is_publicly_listed,
 )
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import text_safety, uploads
+from chalicelib.services import hub, text_safety, uploads
 from chalicelib.services.identity import Actor
 
 
@@ -56,6 +56,10 @@ def _apply(task: tasks_repo.Task, change: TaskChanges, actor: Actor) -> None:
         task.attachments = list(change.attachments)
     if change.quality_review is not KEEP:
         task.quality_review = change.quality_review
+    if change.hub is not KEEP:
+        task.hub = change.hub
+    if change.category is not KEEP or change.hub is not KEEP:
+        hub.resolve(task)  # hub mode: asked for or forced by the category, settled now, never on a read
     check_dates(
         date.fromisoformat(task.start_date) if task.start_date else None,
         date.fromisoformat(task.due_date) if task.due_date else None,

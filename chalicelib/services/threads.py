@@ -5,6 +5,10 @@ thread is opened in the award transaction (both parties as members; the assigned
 admins take part too). Every message is screened for contact details before it is stored: the
 original stays for admins, members get the masked text, and a flagged message enters the
 moderation queue in the same transaction.
+
+Hub mode (services/hub.py): before award the owner's thread joins the owner and the admins, and each
+bidder's thread the bidder and the admins (admins post there); the contract thread never reveals the
+expert to the customer.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, 
 from chalicelib.domain.moderation import ADMIN_SENDER, Alias, is_alias_id
 from chalicelib.domain.tasks import TaskStatus
 from chalicelib.domain.uploads import Purpose
-from chalicelib.services import moderation, uploads
+from chalicelib.services import hub, moderation, uploads
 from chalicelib.services.identity import Actor
 from chalicelib.services.tasks import can_see
 
@@ -54,11 +58,11 @@ class Viewer:
 
 
 def viewer(actor: Actor, thread: threads_repo.Thread) -> Viewer:
-    """The task's customer sees an anonymous provider under the task's alias until that provider is awarded."""
+    """The task's customer sees an anonymous provider under the task's alias until that provider is awarded (in
+    hub mode: for good, the contract thread too)."""
     masks = {}
     if (
-        thread.kind == TASK_THREAD
-        and not thread.revealed
+        not thread.revealed
         and not actor.is_admin
         and actor.profile_id == thread.customer_id
         and any(m["id"] == thread.provider_id and m.get("anonymous") for m in thread.members)
@@ -67,12 +71,12 @@ def viewer(actor: Actor, thread: threads_repo.Thread) -> Viewer:
     return Viewer(actor.profile_id, actor.is_admin, masks)
 
 
-def _member(profile: profiles_repo.Profile, role: str) -> dict[str, Any]:
+def _member(profile: profiles_repo.Profile, role: str, hub_mode: bool = False) -> dict[str, Any]:
     return {
         "id": profile.id,
         "role": role,
         "name": profile.display_name,
-        "anonymous": bool(profile.anonymous) and role == "provider",
+        "anonymous": (hub_mode or bool(profile.anonymous)) and role == "provider",
     }
 
 
@@ -84,6 +88,7 @@ def _new_thread(
     at: str,
     task_id: str,
     contract_id: str | None = None,
+    hub_mode: bool = False,
 ) -> threads_repo.Thread:
     return threads_repo.new_thread(
         kind=kind,
@@ -92,8 +97,24 @@ def _new_thread(
         title=title,
         customer_id=customer.id,
         provider_id=provider.id,
-        members=[_member(customer, "customer"), _member(provider, "provider")],
-        revealed=kind == CONTRACT_THREAD,
+        members=[_member(customer, "customer"), _member(provider, "provider", hub_mode)],
+        revealed=kind == CONTRACT_THREAD and not hub_mode,  # hub mode: the customer never learns who it is
+        at=at,
+    )
+
+
+def _hub_thread(task: tasks_repo.Task, member: profiles_repo.Profile, role: str, at: str) -> threads_repo.Thread:
+    """A hub pre-award thread: one member (the owner, or one bidder) and the admins, who post without a member
+    item; the absent party's id is `hub`."""
+    return threads_repo.new_thread(
+        kind=TASK_THREAD,
+        task_id=task.id,
+        contract_id=None,
+        title=task.title,
+        customer_id=member.id if role == "customer" else hub.HUB_MEMBER,
+        provider_id=member.id if role == "provider" else hub.HUB_MEMBER,
+        members=[_member(member, role)],
+        revealed=False,
         at=at,
     )
 
@@ -110,6 +131,8 @@ def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tu
     task = tasks_repo.get(task_id)
     if task is None or not can_see(actor, task):
         raise NotFound("no such task")
+    if task.hub:
+        return _open_hub_thread(actor, task, provider_ref)
     if actor.profile_id is not None and actor.profile_id == task.owner_id:
         if provider_ref is None:
             raise ValidationFailed("name the provider", [{"field": "providerId", "message": "required"}])
@@ -149,6 +172,49 @@ def open_task_thread(actor: Actor, task_id: str, provider_ref: str | None) -> tu
             raise
         return existing, False
     return thread, True
+
+
+def _open_hub_thread(actor: Actor, task: tasks_repo.Task, provider_ref: str | None) -> tuple[threads_repo.Thread, bool]:
+    """On a hub task the owner and each bidder talk with the hub (admins), never with each other."""
+    if provider_ref is not None and actor.profile_id != provider_ref:
+        raise ValidationFailed(
+            "this task runs through the hub: your thread is with the hub admins, send {}",
+            [{"field": "providerId", "message": "must be absent on a hub task"}],
+        )
+    if actor.profile_id is not None and actor.profile_id == task.owner_id:
+        member, role = actor.require_profile(), "customer"
+        anchor = threads_repo.of_task(task.id, hub.HUB_MEMBER)
+    elif actor.has_role(Role.PROVIDER):
+        member, role = actor.require_verified(Role.PROVIDER), "provider"
+        anchor = threads_repo.of_task(task.id, member.id)
+    elif actor.is_admin:
+        raise Forbidden("admins take part in the hub threads the owner and the bidders open; they open none")
+    else:
+        raise Forbidden("only the task owner or a provider opens a thread with the hub")
+    existing = threads_repo.find(anchor)
+    if existing is not None:
+        return existing, False
+    if task.status != TaskStatus.OPEN.value:
+        raise Conflict(f"threads open on open tasks; this one is {task.status}")
+    at = iso()
+    thread = _hub_thread(task, member, role, at)
+    threads_repo.list_for_hub(thread)  # admins find it in GET /admin/threads
+    try:
+        with unit_of_work("the thread was opened meanwhile") as uow:
+            threads_repo.add(uow, thread, anchor, at)
+    except Conflict:
+        existing = threads_repo.find(anchor)
+        if existing is None:
+            raise
+        return existing, False
+    return thread, True
+
+
+def hub_threads(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
+    """GET /admin/threads?hub=true: the hub's pre-award threads, newest first (admins only)."""
+    if not actor.is_admin:
+        raise Forbidden("admins only")
+    return threads_repo.hub_threads(limit, cursor)
 
 
 def _bidder_or_invitee(task: tasks_repo.Task, provider_ref: str) -> profiles_repo.Profile:
@@ -211,8 +277,10 @@ def plan_award(
     at: str,
 ) -> AwardThreads:
     """Read what the award needs (the winner's pre-award thread, if any) before its transaction."""
-    thread = _new_thread(CONTRACT_THREAD, contract.title, customer, provider, at, task.id, contract.id)
-    reveal = threads_repo.thread_id_at(threads_repo.of_task(task.id, provider.id))
+    hub_mode = bool(contract.hub)
+    thread = _new_thread(CONTRACT_THREAD, contract.title, customer, provider, at, task.id, contract.id, hub_mode)
+    # hub mode: the winner's pre-award thread is with the hub, and nothing is revealed to the customer
+    reveal = None if hub_mode else threads_repo.thread_id_at(threads_repo.of_task(task.id, provider.id))
     return AwardThreads(thread, threads_repo.of_contract(contract.id), reveal)
 
 
@@ -236,7 +304,9 @@ def _open_late(contract: contracts_repo.Contract, anchor: threads_repo.Anchor) -
     if customer is None or provider is None:
         raise NotFound("no such contract")
     at = iso()
-    thread = _new_thread(CONTRACT_THREAD, contract.title, customer, provider, at, contract.task_id, contract.id)
+    thread = _new_thread(
+        CONTRACT_THREAD, contract.title, customer, provider, at, contract.task_id, contract.id, bool(contract.hub)
+    )
     try:
         with unit_of_work("the thread was opened meanwhile") as uow:
             threads_repo.add(uow, thread, anchor, at)
@@ -317,10 +387,10 @@ def post_message(
 ) -> tuple[threads_repo.Message, Viewer]:
     actor.require_writable()
     thread, role = load(actor, thread_id)
-    if role == "admin" and thread.kind == TASK_THREAD:
-        raise Forbidden("admins read pre-award threads; they take part in contract threads only")
     if thread.kind == TASK_THREAD:
         task = tasks_repo.get(thread.task_id)
+        if role == "admin" and not (task is not None and task.hub):
+            raise Forbidden("admins read pre-award threads; they take part in contract threads and hub threads only")
         if task is None or task.status != TaskStatus.OPEN.value:
             raise Conflict("the task is no longer open: its pre-award threads are read-only")
     sender = actor.profile
@@ -389,7 +459,7 @@ def _commit(
         threads_repo.add_message(uow, thread, message)
         if flag is not None:
             moderation_repo.save_flag(uow, flag)
-        if len(thread.member_ids) > 1:
+        if any(m != message.sender_id for m in thread.member_ids):  # someone to tell (an admin tells a lone member)
             _emit_posted(uow, thread, message, sender, at)
         if flag is not None:
             uow.emit(
@@ -419,8 +489,7 @@ def _emit_posted(
     if message.sender_role == "admin":
         sender_id = ADMIN_SENDER
     elif (
-        thread.kind == TASK_THREAD
-        and not thread.revealed
+        not thread.revealed
         and sender is not None
         and sender.id == thread.provider_id
         and any(m["id"] == sender.id and m.get("anonymous") for m in thread.members)

@@ -32,7 +32,7 @@ from tests.browser.conftest import (
     task_in_review,
     wait_for_api,
 )
-from tests.e2e.conftest import User, World
+from tests.e2e.conftest import User, World, bid_body
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,7 @@ SECTIONS = (
     "Disputes",
     "Terminations",
     "Withdrawals",
+    "Hub bids",
     "Flagged messages",
     "Users",
     "Settings",
@@ -256,6 +257,35 @@ def test_approve_a_withdrawal(page: Any, world: World) -> None:
     )
     assert mine
     item(page, "Withdrawals", provider.email).first.wait_for(state="detached")
+
+
+def test_forward_one_hub_bid_and_decline_another(page: Any, world: World) -> None:
+    customer = world.profile("customer")
+    task = world.open_task(customer, title="Gripper bracket through the hub", hub=True)
+    forwarded_by, declined_by = world.profile("provider"), world.profile("provider")
+    kept = forwarded_by.ok("POST", f"/tasks/{task['id']}/bids", bid_body(210000), status=201)
+    dropped = declined_by.ok("POST", f"/tasks/{task['id']}/bids", bid_body(990000), status=201)
+    assert customer.ok("GET", f"/tasks/{task['id']}/bids")["items"] == []  # nothing reached the company yet
+    signed_in_admin(page)
+    waiting = item(page, "Hub bids", "Gripper bracket through the hub")
+    waiting.filter(has_text="2,100.00 EUR").wait_for()
+    shoot(section(page, "Hub bids"), "hub-bids")
+
+    waiting.filter(has_text="9,900.00 EUR").get_by_role("button", name="Decline").click()
+    dialog(page).get_by_label("Reason").fill("Far above the budget.")
+    dialog(page).get_by_role("button", name="Decline").click()
+    section(page, "Hub bids").get_by_role("status").filter(has_text="Declined").wait_for()
+    waiting.filter(has_text="9,900.00 EUR").wait_for(state="detached")
+
+    waiting.filter(has_text="2,100.00 EUR").get_by_role("button", name="Forward").click()
+    dialog(page).get_by_role("button", name="Forward").click()
+    section(page, "Hub bids").get_by_role("status").filter(has_text="Forwarded").wait_for()
+    expect_gone(page, "Hub bids", "Gripper bracket through the hub")
+
+    seen = customer.ok("GET", f"/tasks/{task['id']}/bids")["items"]
+    assert [(b["id"], b["status"]) for b in seen] == [(kept["id"], "forwarded")]
+    assert seen[0]["providerId"].startswith("anon-")  # the expert under the task's alias
+    assert declined_by.ok("GET", f"/bids/{dropped['id']}")["declineReason"] == "Far above the budget."
 
 
 def test_dismiss_a_flagged_message(page: Any, world: World, admin_api: User) -> None:

@@ -156,6 +156,12 @@ def unchanged_taxonomy(cast: Cast) -> dict[str, Any]:
     return {key: current[key] for key in ("categories", "skills", "languages", "version")}
 
 
+def unchanged_hub(cast: Cast) -> dict[str, Any]:
+    """The current hub categories with their version: a save that changes nothing."""
+    current = cast.admin.ok("GET", "/admin/settings")["hub"]
+    return {"categories": current["categories"], "version": current["version"]}
+
+
 TABLE: dict[tuple[str, str], Row] = {
     # accounts
     ("POST", "/me"): Row(
@@ -181,6 +187,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/admin/settings"): Row(C),
     ("PUT", "/admin/settings/commission"): Row(C, body=unchanged_commission),
+    # hub mode: the cast's bid is not on a hub task, so the admin's forward/decline is a 409 and changes nothing
+    ("PUT", "/admin/settings/hub"): Row(C, body=unchanged_hub),
+    ("GET", "/admin/bids"): Row(C, query="status=submitted&hub=true"),
+    ("POST", "/admin/bids/{bid_id}/forward"): Row(C, {"bid_id": "bid"}),
+    ("POST", "/admin/bids/{bid_id}/decline"): Row(C, {"bid_id": "bid"}, {"reason": "matrix"}),
+    ("GET", "/admin/threads"): Row(C, query="hub=true"),
     ("GET", "/admin/users"): Row(C, query="q=ma"),
     ("GET", "/admin/metrics"): Row(C),
     # bids

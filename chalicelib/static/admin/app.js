@@ -336,7 +336,7 @@
   function action(section, label, options) {
     return el("button", {
       type: "button",
-      class: label === "Reject" || label === "Confirm" || label === "Suspend" || label === "Terminate" ? "danger" : null,
+      class: label === "Reject" || label === "Confirm" || label === "Suspend" || label === "Terminate" || label === "Decline" ? "danger" : null,
       text: label,
       on: {
         click: () =>
@@ -632,6 +632,41 @@
     );
   }
 
+  /* Hub mode: a bid on a hub task reaches its owner only once an admin forwards it. */
+  function hubBidItem(b) {
+    const task = b.task || {};
+    const who = b.provider ? b.provider.displayName : b.providerId;
+    const title = task.title || b.taskId;
+    return article(
+      `${money(b.price)} from ${who} on "${title}"`,
+      details([
+        ["Task", `${title} (${b.taskId})`],
+        ["Customer", task.customerId],
+        ["Bidder", `${who} (${b.providerId})`],
+        ["Duration", `${b.durationDays} days`],
+        ["Milestones", (b.milestones || []).map((m) => `${m.title}: ${money(m.amount)}`).join("; ")],
+        ["Proposal", b.proposal],
+        ["Submitted", when(b.createdAt)],
+      ]),
+      buttons(
+        action("hubbids", "Forward", {
+          title: `Forward this bid to the owner of "${title}"?`,
+          text: "The company sees the bid from now on, with the expert under the task's alias.",
+          fields: [],
+          run: () => api("POST", `/admin/bids/${encodeURIComponent(b.id)}/forward`, {}),
+          done: () => `Forwarded the bid of ${who} on "${title}".`,
+        }),
+        action("hubbids", "Decline", {
+          title: `Decline this bid on "${title}"?`,
+          text: "The company never sees it; the expert reads your reason.",
+          fields: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+          run: (v) => api("POST", `/admin/bids/${encodeURIComponent(b.id)}/decline`, { reason: v.reason }),
+          done: () => `Declined the bid of ${who} on "${title}".`,
+        }),
+      ),
+    );
+  }
+
   function messageItem(m) {
     const sender = m.senderName || m.senderId;
     const decide = (verb) => (v) =>
@@ -749,6 +784,7 @@
     disputes: { path: "/admin/disputes?status=open", item: disputeItem, empty: "No open dispute.", noun: "dispute" },
     terminations: { path: "/admin/terminations?status=proposed", item: terminationItem, empty: "No proposed termination.", noun: "termination" },
     withdrawals: { path: "/admin/withdrawals?status=requested", item: withdrawalItem, empty: "No withdrawal is waiting.", noun: "withdrawal" },
+    hubbids: { path: "/admin/bids?status=submitted&hub=true", item: hubBidItem, empty: "No hub bid is waiting.", noun: "hub bid" },
     messages: { path: "/admin/messages?status=flagged", item: messageItem, empty: "No flagged message.", noun: "flagged message" },
     tickets: { path: "/admin/tickets?status=open", item: ticketItem, empty: "No open ticket.", noun: "ticket" },
   };
@@ -784,7 +820,7 @@
   /* After an action the status line reports it; the reload must not overwrite that message. */
   function pendingStatus(name) {
     const text = $(`#${name} .status`).textContent;
-    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved|Terminated)/.test(text);
+    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved|Terminated|Forwarded|Declined)/.test(text);
   }
 
   // --- users ------------------------------------------------------------------------------
