@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     review_window_seconds: int = Field(
         14 * 24 * 3600, ge=1, description="review window before a submitted milestone is auto-accepted"
     )
+    qc_review_seconds: int = Field(
+        3 * 24 * 3600, ge=1, description="how long a QC reviewer has for a submission before admins are alerted"
+    )
+    qc_fee_bps: int = Field(
+        300, ge=0, le=10_000, description="the reviewer's fee per QC decision, in basis points of the milestone"
+    )
     payments: Literal["sandbox", "stripe"] = Field("sandbox", description="the payment gateway")
     quota_messages: QuotaSetting = _quota_field("messages")
     quota_uploads: QuotaSetting = _quota_field("uploads")

@@ -43,6 +43,11 @@ def _party(profile_id: str) -> str:
     return f"PARTY#{profile_id}"
 
 
+def party_key(profile_id: str) -> str:
+    """The partition a profile's contracts are listed under (gsi1 customer side, gsi2 provider and reviewer side)."""
+    return _party(profile_id)
+
+
 def new(
     contract_id: str,
     task: TaskItem,

@@ -129,6 +129,25 @@ def add(uow: Writes, thread: ThreadItem, anchor: Anchor, at: str) -> None:
         uow.save(_new_member(thread, member["id"], member["role"], at))
 
 
+def set_members(uow: Writes, thread: ThreadItem, members: list[dict[str, Any]], left: list[str], at: str) -> None:
+    """Change who is in the thread (a contract's reviewer joins or is replaced): the snapshot, a member item for
+    each newcomer (unread: what was said before they joined), and the leavers' member items deleted."""
+    before = set(thread.member_ids)
+    ids = [m["id"] for m in members]
+    uow.update(
+        _thread_handle(thread.id),
+        actions=[ThreadItem.members.set(members), ThreadItem.member_ids.set(ids)],
+        condition=ThreadItem.pk.exists(),
+    )
+    for member in members:
+        if member["id"] not in before:
+            item = _new_member(thread, member["id"], member["role"], at)
+            item.message_count = int(thread.message_count)
+            uow.save(item)
+    for profile_id in left:
+        uow.delete(_member_handle(thread.id, profile_id))
+
+
 def reveal(uow: Writes, thread_id: str) -> None:
     """From now on the customer sees the provider's real name in this thread."""
     uow.update(_thread_handle(thread_id), actions=[ThreadItem.revealed.set(True)], condition=ThreadItem.pk.exists())

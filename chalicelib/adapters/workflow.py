@@ -9,10 +9,13 @@ from chalicelib.adapters.aws import client
 from chalicelib.settings import get_settings
 
 
-def start(contract_id: str, milestone_id: str, review_window_seconds: int, overdue_seconds: int) -> str:
+def start(
+    contract_id: str, milestone_id: str, review_window_seconds: int, overdue_seconds: int, qc_timeout_seconds: int
+) -> str:
     """One Standard execution per milestone; the name makes a retried start idempotent.
 
-    `overdue_seconds` times the first submission wait out at the end of the due date (MilestoneOverdue).
+    `overdue_seconds` times the first submission wait out at the end of the due date (MilestoneOverdue);
+    `qc_timeout_seconds` is how long a QC reviewer has before the admins are alerted (QcReviewOverdue).
     """
     settings = get_settings()
     sfn = client("stepfunctions")
@@ -23,6 +26,7 @@ def start(contract_id: str, milestone_id: str, review_window_seconds: int, overd
             "milestoneId": milestone_id,
             "reviewWindowSeconds": review_window_seconds,
             "overdueSeconds": overdue_seconds,
+            "qcTimeoutSeconds": qc_timeout_seconds,
         }
     )
     try:

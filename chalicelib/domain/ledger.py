@@ -23,6 +23,7 @@ from chalicelib.domain.money import Money
 
 REVENUE = "revenue:platform"
 LOSSES = "losses:platform"
+QC_FEES = "expenses:qc"  # what the platform pays QC reviewers: its cost, so it may go negative
 
 
 def wallet(profile_id: str) -> str:
@@ -53,7 +54,7 @@ def platform_account(account: str) -> bool:
 
 
 def may_go_negative(account: str) -> bool:
-    return account.startswith("clearing:") or account == LOSSES
+    return account.startswith("clearing:") or account in (LOSSES, QC_FEES)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,14 @@ def bonus(customer_id: str, provider_id: str, money: Money, bps: int) -> Posting
         Leg(REVENUE, fee, money.currency),
     )
     return Posting("bonus", tuple(leg for leg in legs if leg.amount))
+
+
+def qc_fee(reviewer_id: str, money: Money) -> Posting:
+    """The platform pays the QC reviewer for one decision: out of its own pocket, never the escrow or a wallet of
+    the parties (the provider's release stays the amount less commission)."""
+    if money.amount <= 0:
+        raise ValidationFailed("a QC fee must be positive")
+    return transfer("qc_fee", QC_FEES, wallet(reviewer_id), money)
 
 
 # --- money through the payment gateway (docs/payments.md) ---------------------------------

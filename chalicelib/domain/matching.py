@@ -30,3 +30,19 @@ def match_score(
     else:
         fit = 100 * (2 * budget - price) // budget
     return skills + rating + fit
+
+
+def reviewer_fit(
+    task_skills: Iterable[str], provider_skills: Iterable[str], rating_centi: int | None
+) -> tuple[int, list[str]]:
+    """How well a provider fits to review a contract's work: `match_score` without the price part (a reviewer
+    names no price: every candidate gets the same 100), and the skills they share with the task."""
+    wanted = list(task_skills)
+    offered = list(provider_skills)
+    shared = sorted({s.lower() for s in wanted} & {s.lower() for s in offered})
+    return match_score(wanted, offered, rating_centi, 0, 0), shared
+
+
+def reviewer_order(score: int, shared: list[str]) -> tuple[int, int]:
+    """Sort key of reviewer candidates: most skills shared with the task first, then the score (rating)."""
+    return (-len(shared), -score)

@@ -2,6 +2,9 @@
 
 pending → funded → submitted → under_review → accepted → released
 under_review → revision_requested → submitted …
+gates between submission and the customer's review (docs/quality-control.md):
+  submitted → hub_review (hub contract) → forward → qc_review | under_review; return → revision_requested
+  submitted → qc_review (a reviewer is assigned) → qc_approve → under_review; qc_reject → revision_requested
 under_review → disputed → resolved
 under_review, no decision within the review window → accepted (auto) → released
 funded | revision_requested → disputed (non-delivery: the customer disputes work that never came)
@@ -29,6 +32,8 @@ class MilestoneStatus(StrEnum):
     RESOLVED = "resolved"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    HUB_REVIEW = "hub_review"
+    QC_REVIEW = "qc_review"
 
 
 MILESTONE = Lifecycle[MilestoneStatus](
@@ -45,7 +50,20 @@ MILESTONE = Lifecycle[MilestoneStatus](
             "dispute": MilestoneStatus.DISPUTED,
             "refund": MilestoneStatus.REFUNDED,
         },
-        MilestoneStatus.SUBMITTED: {"review": MilestoneStatus.UNDER_REVIEW},
+        MilestoneStatus.SUBMITTED: {
+            "review": MilestoneStatus.UNDER_REVIEW,
+            "hold_for_hub": MilestoneStatus.HUB_REVIEW,
+            "hold_for_qc": MilestoneStatus.QC_REVIEW,
+        },
+        MilestoneStatus.HUB_REVIEW: {
+            "forward": MilestoneStatus.UNDER_REVIEW,
+            "forward_to_qc": MilestoneStatus.QC_REVIEW,
+            "return": MilestoneStatus.REVISION_REQUESTED,
+        },
+        MilestoneStatus.QC_REVIEW: {
+            "qc_approve": MilestoneStatus.UNDER_REVIEW,
+            "qc_reject": MilestoneStatus.REVISION_REQUESTED,
+        },
         MilestoneStatus.UNDER_REVIEW: {
             "accept": MilestoneStatus.ACCEPTED,
             "auto_accept": MilestoneStatus.ACCEPTED,
@@ -65,7 +83,38 @@ WAITS: dict[str, frozenset[MilestoneStatus]] = {
     "submission": frozenset({MilestoneStatus.FUNDED, MilestoneStatus.REVISION_REQUESTED}),
     "decision": frozenset({MilestoneStatus.UNDER_REVIEW}),
     "resolution": frozenset({MilestoneStatus.DISPUTED}),
+    "hub_review": frozenset({MilestoneStatus.HUB_REVIEW}),
+    "qc_review": frozenset({MilestoneStatus.QC_REVIEW}),
 }
+
+# The gate a submission passes before the customer's review: the workflow's choice after a submission.
+HUB, QC, NO_GATE = "hub", "qc", "none"
+GATE_STATUS = {HUB: MilestoneStatus.HUB_REVIEW, QC: MilestoneStatus.QC_REVIEW}
+
+
+def gate_for(hub: bool, has_reviewer: bool) -> str:
+    """Hub contracts stop at the hub admins first; a contract with a reviewer stops at quality control."""
+    if hub:
+        return HUB
+    return QC if has_reviewer else NO_GATE
+
+
+def gate_moves(gate: str) -> tuple[str, ...]:
+    """The moves after `submit` that park a submission at `gate` (none: straight to the customer's review)."""
+    return {HUB: ("hold_for_hub",), QC: ("hold_for_qc",)}.get(gate, ("review",))
+
+
+def forward_moves(has_reviewer: bool) -> tuple[str, ...]:
+    """A hub admin forwards: on to quality control when a reviewer is assigned, else to the customer."""
+    return ("forward_to_qc",) if has_reviewer else ("forward",)
+
+
+def gate_of(status: MilestoneStatus) -> str:
+    """The gate a milestone that has moved on is waiting at now (a late workflow answer names it)."""
+    for gate, waiting in GATE_STATUS.items():
+        if status == waiting:
+            return gate
+    return NO_GATE
 
 
 # Not yet delivered: past the due date these are overdue (a submitted milestone is the customer's to decide).

@@ -18,12 +18,17 @@ TABLE_STREAM = "arn:aws:dynamodb:eu-central-1:000000000000:table/tasklane/stream
 
 
 def on_workflow_message(body: dict[str, Any]) -> str:
-    """A message the milestone workflow sent: park its token, auto-accept, or tell of an overdue milestone."""
+    """A message the milestone workflow sent: park its token, auto-accept, tell of an overdue milestone or QC review."""
     from chalicelib.services import escrow
 
     if body.get("wait") == "auto_accept":
         released = escrow.auto_accept(body["contractId"], body["milestoneId"])
         return "auto-accepted" if released else "already decided"
+    if body.get("wait") == "qc_escalate":
+        from chalicelib.services import gates
+
+        escalated = gates.escalate_qc(body["contractId"], body["milestoneId"])
+        return "qc overdue: listed for admins" if escalated else "qc decided meanwhile"
     if body.get("wait") == "overdue":
         return (
             "overdue: parties told" if escrow.mark_overdue(body["contractId"], body["milestoneId"]) else "not overdue"

@@ -36,8 +36,16 @@ def my_contracts(call: Call) -> dict[str, Any]:
 
     page = contracts.mine(call.actor, call.limit(), call.query("cursor"))
     masks = hub.masks_for(call.actor, page.items)
+    me = call.actor.profile_id
     return views.page(
-        [views.masked(views.contract(c, []) | {"milestones": None}, masks.get(c.id)) for c in page.items],
+        [
+            views.masked(
+                (views.reviewed_contract(c, []) if views.my_role(c, me) == "reviewer" else views.contract(c, []))
+                | {"milestones": None, "myRole": views.my_role(c, me)},
+                masks.get(c.id),
+            )
+            for c in page.items
+        ],
         page.next_cursor,
     )
 
@@ -47,7 +55,9 @@ def get_contract(call: Call, contract_id: str) -> dict[str, Any]:
     """The contract with its milestones: parties, the assigned reviewer and admins."""
     from chalicelib.services import contracts, hub
 
-    contract, milestones, _ = contracts.load(call.actor, contract_id)
+    contract, milestones, role = contracts.load(call.actor, contract_id)
+    if role == "reviewer":  # the reviewer sees the work, not the money or the parties' papers
+        return views.reviewed_contract(contract, milestones)
     return views.masked(views.contract(contract, milestones), hub.mask_for(call.actor, contract))
 
 
@@ -183,7 +193,7 @@ def add_evidence(call: Call, contract_id: str, milestone_id: str) -> dict[str, A
     policy=PROFILE_OR_ADMIN,
 )
 def evidence_file(call: Call, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
-    """A short-lived download link for an evidence file (parties, reviewer, admins)."""
+    """A short-lived download link for an evidence file (parties, admins)."""
     from chalicelib.services import disputes
 
     return disputes.evidence_url(call.actor, contract_id, milestone_id, upload_id)

@@ -221,6 +221,62 @@ def contract(c: Any, milestones: list[Any]) -> dict[str, Any]:
     }
 
 
+def reviewed_contract(c: Any, milestones: list[Any]) -> dict[str, Any]:
+    """What a QC reviewer sees of a contract: the work and its milestones, not the money or the parties' papers."""
+    return {
+        "id": c.id,
+        "status": c.status,
+        "taskId": c.task_id,
+        "title": c.title,
+        "category": c.category,
+        "reviewerId": c.reviewer_id,
+        "hub": bool(c.hub),
+        "milestones": [
+            {
+                k: v
+                for k, v in milestone(m).items()
+                if k in ("id", "title", "dueDate", "acceptanceCriteria", "status", "position", "submissions")
+            }
+            | {"revisions": [r for r in m.revisions or [] if r.get("by") == "qc"]}
+            for m in sorted(milestones, key=lambda m: int(m.position))
+        ],
+        "createdAt": c.created_at,
+        "completedAt": c.completed_at,
+    }
+
+
+def my_role(c: Any, profile_id: str | None) -> str | None:
+    """customer | provider | reviewer: which side of the contract the caller is on (`myRole` in lists)."""
+    if profile_id == c.customer_id:
+        return "customer"
+    if profile_id == c.provider_id:
+        return "provider"
+    return "reviewer" if c.reviewer_id and profile_id == c.reviewer_id else None
+
+
+def reviewer_candidate(candidate: Any) -> dict[str, Any]:
+    p = candidate.profile
+    return {
+        "providerId": p.id,
+        "displayName": p.display_name,
+        "skills": list(p.skills or []),
+        "rating": rating(p),
+        "score": candidate.score,
+        "reasons": candidate.reasons,
+    }
+
+
+def qc_wanted(item: Any) -> dict[str, Any]:
+    """A contract in the admins' QC queue: its task asked for quality control and it has no reviewer yet."""
+    return {
+        "contractId": item.contract_id,
+        "taskId": item.task_id,
+        "title": item.title,
+        "category": item.category,
+        "since": item.at,
+    }
+
+
 def amendment(a: Any) -> dict[str, Any]:
     """`version`: the contract version the amendment made once accepted (null until then)."""
     return {

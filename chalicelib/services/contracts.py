@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters import audit_repo, bids_repo, contracts_repo, paging, profiles_repo, tasks_repo
+from chalicelib.adapters import audit_repo, bids_repo, contracts_repo, paging, profiles_repo, quality_repo, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
 from chalicelib.domain.accounts import Role
@@ -49,11 +49,13 @@ def role_of(actor: Actor, contract: contracts_repo.Contract) -> ContractRole:
 
 
 def mine(actor: Actor, limit: int, cursor: str | None) -> paging.Page[Any]:
-    """GET /me/contracts: my contracts, newest first, on the side my role is on."""
+    """GET /me/contracts: my contracts, newest first, on the side my role is on (a provider's include those
+    they review as QC reviewer: listed on the same index, so one Query and one cursor)."""
     profile = actor.require_profile()
     if profile.role == Role.CUSTOMER.value:
         return contracts_repo.for_customer(profile.id, limit, cursor)
-    return contracts_repo.for_provider(profile.id, limit, cursor)
+    page = contracts_repo.for_provider(profile.id, limit, cursor)
+    return paging.Page(quality_repo.resolve_reviewing(page.items), page.next_cursor)
 
 
 def award(actor: Actor, bid_id: str) -> tuple[contracts_repo.Contract, list[contracts_repo.Milestone]]:
@@ -106,6 +108,8 @@ def award(actor: Actor, bid_id: str) -> tuple[contracts_repo.Contract, list[cont
             audit_repo.Line(owner.id, "award", f"bid {bid.id}", at, from_status=None, to_status="draft"),
         )
         chat.stage(uow, at)  # the contract thread opens with the contract
+        if task.quality_review:  # the customer asked for quality control: into the admins' queue for a reviewer
+            quality_repo.want_reviewer(uow, contract, at)
         uow.emit(
             "ContractAwarded",
             {

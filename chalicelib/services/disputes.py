@@ -174,8 +174,10 @@ def add_evidence(
 
 
 def evidence_url(actor: Actor, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
-    """A short-lived download link for an evidence file (parties, the reviewer, admins; others 404)."""
-    _, milestones, _ = load(actor, contract_id)
+    """A short-lived download link for an evidence file (parties and admins; the QC reviewer and others 404)."""
+    _, milestones, role = load(actor, contract_id)
+    if role == "reviewer":  # the reviewer reads the deliverables and the thread, not the parties' dispute
+        raise NotFound("no such evidence file")
     milestone = _milestone(milestones, milestone_id)
     for item in milestone.evidence or []:
         for file in item["files"]:

@@ -23,6 +23,7 @@ from chalicelib.adapters import (
     paging,
     payments_repo,
     profiles_repo,
+    quality_repo,
     tasks_repo,
     tokens_repo,
     workflow,
@@ -34,7 +35,18 @@ from chalicelib.domain import ledger
 from chalicelib.domain.clock import iso, now
 from chalicelib.domain.contracts import CONTRACT, ContractStatus, status_after_milestone_move
 from chalicelib.domain.errors import BusinessRuleViolated, Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.domain.milestones import WAITS, MilestoneStatus, is_overdue, path, seconds_until_overdue
+from chalicelib.domain.milestones import (
+    HUB,
+    NO_GATE,
+    WAITS,
+    MilestoneStatus,
+    gate_for,
+    gate_moves,
+    gate_of,
+    is_overdue,
+    path,
+    seconds_until_overdue,
+)
 from chalicelib.domain.money import Money
 from chalicelib.domain.tasks import TASK, TaskStatus
 from chalicelib.domain.uploads import Purpose
@@ -158,7 +170,7 @@ def _commit(change: Change, all_milestones: list[contracts_repo.Milestone]) -> c
     return milestone
 
 
-def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -> None:
+def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str, **extra: str) -> None:
     """After a commit: if the workflow parked a token for this wait, take it (once) and hand it the outcome.
 
     One conditional delete that returns the token: whoever deletes it is the only one to use it. Not
@@ -168,7 +180,11 @@ def _answer_wait(contract_id: str, milestone_id: str, wait: str, outcome: str) -
     if taken is None:
         log.info("no %s token parked for milestone %s (not yet, or already taken)", wait, milestone_id)
         return
-    workflow.succeed(taken.task_token, {"outcome": outcome})
+    workflow.succeed(taken.task_token, {"outcome": outcome, **extra})
+
+
+commit = _commit  # the gates (services/gates.py) commit and answer their waits the same way
+answer_wait = _answer_wait
 
 
 def answer_terminated(contract_id: str, milestone_id: str) -> None:
@@ -178,7 +194,8 @@ def answer_terminated(contract_id: str, milestone_id: str) -> None:
 
 def _start_workflow(contract_id: str, milestone: contracts_repo.Milestone) -> None:
     overdue = seconds_until_overdue(milestone.due_date, now())
-    workflow.start(contract_id, milestone.id, get_settings().review_window_seconds, overdue)
+    settings = get_settings()
+    workflow.start(contract_id, milestone.id, settings.review_window_seconds, overdue, settings.qc_review_seconds)
 
 
 def parked_token(contract_id: str, milestone_id: str) -> tokens_repo.Token | None:
@@ -394,7 +411,10 @@ def submit(
         raise Forbidden("only the provider submits work")
     milestone = _find(milestones, milestone_id)
     is_frozen = _frozen(milestone)  # a card dispute froze the escrow: the work goes to the admins, not the customer
-    steps = path(MilestoneStatus(milestone.status), "submit", "review", *(("dispute",) if is_frozen else ()))
+    # a hub contract's work stops at the hub admins, a reviewed one's at quality control (services/gates.py)
+    gate = NO_GATE if is_frozen else gate_for(bool(contract.hub), bool(contract.reviewer_id))
+    moves = ("review", "dispute") if is_frozen else gate_moves(gate)
+    steps = path(MilestoneStatus(milestone.status), "submit", *moves)
     used = {f["uploadId"] for s in milestone.submissions or [] for f in s["files"]}
     files = []
     for upload_id in dict.fromkeys(upload_ids):
@@ -419,7 +439,9 @@ def submit(
         "milestone.submission.note", note, actor.require_profile(), contract.id, milestone.id
     )
     milestone.submissions = [*(milestone.submissions or []), {"files": files, "note": note, "at": iso(at)}]
-    milestone.review_deadline = None if is_frozen else iso(deadline)
+    milestone.review_deadline = None if is_frozen or gate != NO_GATE else iso(deadline)  # gated: starts later
+    if gate == HUB:
+        quality_repo.list_hub_review(milestone, iso(at))
     result = _commit(
         Change(
             contract,
@@ -429,12 +451,13 @@ def submit(
             steps,
             None,
             "MilestoneSubmitted",
-            {"files": len(files)},
+            # the hub checks a hub contract's work before the company hears of it (SubmissionForwarded)
+            {"files": len(files)} | ({"recipients": [contract.provider_id]} if gate == HUB else {}),
             [screened.staged(iso(at))],
         ),
         milestones,
     )
-    _answer_wait(contract.id, milestone.id, "submission", "submitted")
+    _answer_wait(contract.id, milestone.id, "submission", "submitted", gate=gate)
     return result
 
 
@@ -679,11 +702,39 @@ _OUTCOMES: dict[str, dict[MilestoneStatus, str]] = {
         MilestoneStatus.ACCEPTED: "accepted",
         MilestoneStatus.RELEASED: "accepted",
         MilestoneStatus.REVISION_REQUESTED: "revision",
+        MilestoneStatus.HUB_REVIEW: "revision",  # sent back and resubmitted since: on through the next submission
+        MilestoneStatus.QC_REVIEW: "revision",
         MilestoneStatus.DISPUTED: "disputed",
         MilestoneStatus.RESOLVED: "disputed",
     },
     "resolution": {MilestoneStatus.RESOLVED: "resolved"},
+    "hub_review": {  # past the hub: forwarded (on to QC or the customer) or returned to the provider
+        s: "returned" if s == MilestoneStatus.REVISION_REQUESTED else "forwarded"
+        for s in (
+            MilestoneStatus.QC_REVIEW,
+            MilestoneStatus.UNDER_REVIEW,
+            MilestoneStatus.REVISION_REQUESTED,
+            MilestoneStatus.ACCEPTED,
+            MilestoneStatus.RELEASED,
+            MilestoneStatus.DISPUTED,
+            MilestoneStatus.RESOLVED,
+        )
+    },
+    "qc_review": {  # past quality control: approved on to the customer, or rejected back to the provider
+        s: "rejected" if s in (MilestoneStatus.REVISION_REQUESTED, MilestoneStatus.HUB_REVIEW) else "approved"
+        for s in (
+            MilestoneStatus.UNDER_REVIEW,
+            MilestoneStatus.REVISION_REQUESTED,
+            MilestoneStatus.HUB_REVIEW,  # rejected and resubmitted to the hub since
+            MilestoneStatus.ACCEPTED,
+            MilestoneStatus.RELEASED,
+            MilestoneStatus.DISPUTED,
+            MilestoneStatus.RESOLVED,
+        )
+    },
 }
+# Outcomes that lead on to a gate also name it: the workflow chooses its next wait by where the milestone is now.
+_GATED = {("submission", "submitted"), ("hub_review", "forwarded")}
 
 
 def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> str:
@@ -711,7 +762,8 @@ def park_token(contract_id: str, milestone_id: str, wait: str, token: str) -> st
             outcome = "disputed"  # disputed (or resolved since) with no delivery: on to the resolution wait
         if outcome is None:
             return f"ignored: {wait} while {status.value}"
-        workflow.succeed(token, {"outcome": outcome})
+        answer = {"outcome": outcome} | ({"gate": gate_of(status)} if (wait, outcome) in _GATED else {})
+        workflow.succeed(token, answer)
         return f"answered {outcome}"
     return "gave up after 5 races"
 
@@ -721,9 +773,12 @@ def execution_arn(contract_id: str, milestone_id: str) -> str:
 
 
 def deliverable_url(actor: Actor, contract_id: str, milestone_id: str, upload_id: str) -> dict[str, Any]:
-    _, milestones, _ = load(actor, contract_id)
+    _, milestones, role = load(actor, contract_id)
     milestone = _find(milestones, milestone_id)
-    for submission in milestone.submissions or []:
+    submissions = list(milestone.submissions or [])
+    if role == "customer" and milestone.status == MilestoneStatus.HUB_REVIEW.value:
+        submissions = submissions[:-1]  # the hub has not forwarded the latest work to the company yet
+    for submission in submissions:
         for file in submission["files"]:
             if file["uploadId"] == upload_id:
                 public = {k: v for k, v in file.items() if k != "key"}

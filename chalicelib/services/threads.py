@@ -284,6 +284,20 @@ def plan_award(
     return AwardThreads(thread, threads_repo.of_contract(contract.id), reveal)
 
 
+def stage_reviewer(uow: Writes, contract: contracts_repo.Contract, reviewer: profiles_repo.Profile, at: str) -> None:
+    """The contract's reviewer joins its thread (replacing an earlier reviewer), in the assignment's unit of work.
+
+    A contract whose thread is not opened yet gets the reviewer when it opens (`role_in` reads the contract).
+    """
+    thread = threads_repo.find(threads_repo.of_contract(contract.id))
+    if thread is None:
+        return
+    parties = {thread.customer_id, thread.provider_id}
+    kept = [m for m in thread.members if m["id"] in parties]
+    left = [m["id"] for m in thread.members if m["id"] not in parties and m["id"] != reviewer.id]
+    threads_repo.set_members(uow, thread, [*kept, _member(reviewer, "reviewer")], left, at)
+
+
 def contract_thread(actor: Actor, contract_id: str) -> threads_repo.Thread:
     """The contract's thread: parties, the assigned reviewer, admins."""
     contract = contracts_repo.get(contract_id)
@@ -324,7 +338,9 @@ def _open_late(contract: contracts_repo.Contract, anchor: threads_repo.Anchor) -
 def role_in(actor: Actor, thread: threads_repo.Thread) -> str:
     """customer | provider (members), reviewer (contract threads), admin; anyone else gets a 404."""
     if actor.profile_id is not None and actor.profile_id in thread.member_ids:
-        return "customer" if actor.profile_id == thread.customer_id else "provider"
+        if actor.profile_id in (thread.customer_id, thread.provider_id):
+            return "customer" if actor.profile_id == thread.customer_id else "provider"
+        return "reviewer"  # a contract's reviewer, a member since the assignment
     if actor.is_admin:
         return "admin"
     if thread.kind == CONTRACT_THREAD and actor.profile_id is not None and thread.contract_id:

@@ -41,6 +41,9 @@ SECTIONS = (
     "Task reviews",
     "Disputes",
     "Terminations",
+    "Hub submissions",
+    "QC assignments",
+    "Overdue QC reviews",
     "Withdrawals",
     "Hub bids",
     "Flagged messages",
@@ -225,6 +228,70 @@ def test_terminate_a_proposed_termination(page: Any, world: World) -> None:
     assert after["status"] == "terminated" and after["termination"]["terminatedBy"] == "admin"
     assert [m["status"] for m in after["milestones"]] == ["refunded", "refunded"]
     assert after["escrow"]["refunded"] == {"amount": 250000, "currency": "EUR"}
+
+
+def _make_hub(stack: LocalStack, contract_id: str) -> None:
+    """The award copies `hub` from a hub task; posting one is hub mode's pre-award side, so set it on the contract."""
+    import boto3
+
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto_url,
+        region_name=stack.env["AWS_REGION"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    dynamodb.update_item(
+        TableName=stack.env.get("TABLE_NAME", "tasklane"),
+        Key={"pk": {"S": f"CONTRACT#{contract_id}"}, "sk": {"S": "CONTRACT"}},
+        UpdateExpression="SET hub = :yes",
+        ExpressionAttributeValues={":yes": {"BOOL": True}},
+    )
+
+
+def test_return_then_forward_a_hub_submission(page: Any, world: World, stack: LocalStack) -> None:
+    customer, provider, contract = funded_contract(world, 100000)
+    cid, first = contract["id"], contract["milestones"][0]["id"]
+    _make_hub(stack, cid)
+    submit(world, provider, cid, first)
+    signed_in_admin(page)
+    held = item(page, "Hub submissions", cid)
+    held.get_by_role("button", name="Return").click()
+    returning = dialog(page)
+    returning.get_by_label("Reason").fill("The drawings are missing.")
+    returning.get_by_role("button", name="Return").click()
+    section(page, "Hub submissions").get_by_role("status").filter(has_text="Returned").wait_for()
+    expect_gone(page, "Hub submissions", cid)
+    back = customer.ok("GET", f"/contracts/{cid}")["milestones"][0]
+    assert back["status"] == "revision_requested" and back["revisions"][-1]["by"] == "hub"
+
+    submit(world, provider, cid, first)
+    section(page, "Hub submissions").get_by_role("button", name="Refresh").click()
+    item(page, "Hub submissions", cid).get_by_role("button", name="Forward").click()
+    dialog(page).get_by_role("button", name="Forward").click()
+    section(page, "Hub submissions").get_by_role("status").filter(has_text="Forwarded").wait_for()
+    expect_gone(page, "Hub submissions", cid)
+    forwarded = customer.ok("GET", f"/contracts/{cid}")["milestones"][0]
+    assert forwarded["status"] == "under_review" and forwarded["reviewDeadline"]  # the window starts now
+
+
+def test_assign_a_reviewer_from_the_ranked_list(page: Any, world: World) -> None:
+    customer, provider = world.profile("customer"), world.profile("provider")
+    task = world.open_task(customer, qualityReview=True)
+    bid = provider.ok("POST", f"/tasks/{task['id']}/bids", bid_body(), status=201)
+    cid = customer.ok("POST", f"/bids/{bid['id']}/award", status=201)["id"]
+    reviewer = world.profile("provider")
+    signed_in_admin(page)
+    wanted = item(page, "QC assignments", cid)
+    wanted.get_by_label("Reviewer name or email").fill(reviewer.email)
+    wanted.get_by_role("button", name="Find reviewers").click()
+    wanted.get_by_role("button", name="Assign").click()
+    dialog(page).get_by_role("button", name="Assign").click()
+    section(page, "QC assignments").get_by_role("status").filter(has_text="Assigned").wait_for()
+    expect_gone(page, "QC assignments", cid)
+    mine = [c for c in reviewer.ok("GET", "/me/contracts")["items"] if c["id"] == cid]
+    assert [c["myRole"] for c in mine] == ["reviewer"]
+    assert customer.ok("GET", f"/contracts/{cid}")["reviewerId"] == reviewer.ok("GET", "/me")["id"]
 
 
 def test_approve_a_withdrawal(page: Any, world: World) -> None:

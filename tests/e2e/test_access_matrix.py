@@ -314,6 +314,22 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/me/tickets"): Row(C),
     ("GET", "/admin/tickets"): Row(C, query="status=open"),
     ("POST", "/admin/tickets/{ticket_id}/resolve"): Row(C, {"ticket_id": "ticket"}, {"note": "matrix"}),
+    # quality control and the hub's submission gate: the cast's milestone is under review (admins get a 409);
+    # the admin's reviewer is the contract's own provider, a 422 that changes nothing
+    ("POST", "/admin/contracts/{contract_id}/reviewer"): Row(
+        C, CONTRACT, lambda cast: {"providerId": cast.ids["provider"]}
+    ),
+    ("GET", "/admin/contracts/{contract_id}/reviewer-candidates"): Row(C, CONTRACT, query="q=ma"),
+    ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/qc-approve"): Row(
+        P, MILESTONE, refused={PROVIDER: 404, PARTY: 403}
+    ),
+    ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/qc-reject"): Row(
+        P, MILESTONE, {"reason": "matrix"}, refused={PROVIDER: 404, PARTY: 403}
+    ),
+    ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/forward"): Row(C, MILESTONE),
+    ("POST", "/contracts/{contract_id}/milestones/{milestone_id}/return"): Row(C, MILESTONE, {"reason": "matrix"}),
+    ("GET", "/admin/submissions"): Row(C),
+    ("GET", "/admin/qc"): Row(C),
 }
 
 

@@ -595,6 +595,111 @@
     );
   }
 
+  /* Hub mode: a submission waits for an admin to forward it (to QC or the customer) or return it. */
+  function submissionItem(m) {
+    const path = `/contracts/${encodeURIComponent(m.contractId)}/milestones/${encodeURIComponent(m.id)}`;
+    const last = (m.submissions || [])[(m.submissions || []).length - 1] || {};
+    return article(
+      m.title,
+      details([
+        ["Contract", m.contractId],
+        ["Amount", money(m.amount)],
+        ["Submitted", when(last.at)],
+        ["Note", last.note],
+        ["Earlier returns", (m.revisions || []).filter((r) => r.by === "hub").map((r) => r.reason).join("; ") || null],
+        ["Submitted files", submissionFiles(m)],
+      ]),
+      buttons(
+        action("submissions", "Forward", {
+          title: `Forward "${m.title}"?`,
+          text: "The work goes on to the QC reviewer if the contract has one, otherwise to the company, whose review window starts now.",
+          fields: [],
+          run: () => api("POST", `${path}/forward`, {}),
+          done: (r) => `Forwarded "${r.title}": ${r.status}.`,
+        }),
+        action("submissions", "Return", {
+          title: `Return "${m.title}" to the expert?`,
+          text: "The expert sees your reason and submits again; the company is not told.",
+          fields: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+          run: (v) => api("POST", `${path}/return`, { reason: v.reason }),
+          done: (r) => `Returned "${r.title}": ${r.status}.`,
+        }),
+      ),
+    );
+  }
+
+  /* A contract whose customer asked for quality control: find providers by name, assign one. */
+  function qcItem(c) {
+    const found = el("ul", { class: "plain", "aria-label": "Reviewer candidates" });
+    const note = el("p", { class: "hint", "aria-live": "polite" });
+    const id = `qc-q-${Math.random().toString(36).slice(2)}`;
+    const query = el("input", { id, type: "search", autocomplete: "off", minlength: 2 });
+    const form = el("form", { class: "inline-form" },
+      el("label", { for: id, text: "Reviewer name or email" }), query,
+      el("button", { type: "submit", text: "Find reviewers" }));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      found.replaceChildren();
+      note.textContent = "";
+      try {
+        const q = encodeURIComponent(query.value.trim());
+        const page = await api("GET", `/admin/contracts/${encodeURIComponent(c.contractId)}/reviewer-candidates?q=${q}&limit=20`);
+        note.textContent = page.items.length ? `${page.items.length} candidate(s), best match first.` : "No verified provider who is not a party matches.";
+        for (const p of page.items) {
+          found.append(el("li", {},
+            `${p.displayName} (score ${p.score}; ${(p.reasons || []).join(", ")}) `,
+            action("qc", "Assign", {
+              title: `Assign ${p.displayName} as reviewer of "${c.title}"?`,
+              text: "The reviewer joins the contract thread and checks each submission before the customer sees it.",
+              fields: [],
+              run: () => api("POST", `/admin/contracts/${encodeURIComponent(c.contractId)}/reviewer`, { providerId: p.providerId }),
+              done: (r) => `Assigned ${p.displayName} to "${r.title}".`,
+            })));
+        }
+      } catch (error) {
+        note.textContent = error.message;
+      }
+    });
+    return article(
+      c.title || "Contract",
+      details([
+        ["Contract", c.contractId],
+        ["Category", c.category],
+        ["Waiting since", when(c.since)],
+      ]),
+      form, note, found,
+    );
+  }
+
+  /* A QC review past the reviewer's time: the admin decides in the reviewer's place (or assigns another). */
+  function overdueItem(m) {
+    const path = `/contracts/${encodeURIComponent(m.contractId)}/milestones/${encodeURIComponent(m.id)}`;
+    return article(
+      m.title,
+      details([
+        ["Contract", m.contractId],
+        ["Amount", money(m.amount)],
+        ["Submitted files", submissionFiles(m)],
+      ]),
+      buttons(
+        action("qc-overdue", "Approve", {
+          title: `Approve "${m.title}" in the reviewer's place?`,
+          text: "The work goes to the customer, whose review window starts now. No reviewer's fee is paid.",
+          fields: [],
+          run: () => api("POST", `${path}/qc-approve`, {}, { "Idempotency-Key": newKey() }),
+          done: (r) => `Approved "${r.title}": ${r.status}.`,
+        }),
+        action("qc-overdue", "Reject", {
+          title: `Send "${m.title}" back to the provider?`,
+          text: "The provider sees your reason and submits again.",
+          fields: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+          run: (v) => api("POST", `${path}/qc-reject`, { reason: v.reason }, { "Idempotency-Key": newKey() }),
+          done: (r) => `Rejected "${r.title}": ${r.status}.`,
+        }),
+      ),
+    );
+  }
+
   function moneyRows(rows) {
     if (!rows || !rows.length) return "none";
     return el("ul", { class: "plain" }, rows.map((r) =>
@@ -783,6 +888,9 @@
     tasks: { path: "/admin/tasks?status=in_review", item: taskItem, empty: "No task is waiting for review.", noun: "task" },
     disputes: { path: "/admin/disputes?status=open", item: disputeItem, empty: "No open dispute.", noun: "dispute" },
     terminations: { path: "/admin/terminations?status=proposed", item: terminationItem, empty: "No proposed termination.", noun: "termination" },
+    submissions: { path: "/admin/submissions?status=hub_review", item: submissionItem, empty: "No submission is waiting for the hub.", noun: "submission" },
+    qc: { path: "/admin/qc?overdue=false", item: qcItem, empty: "No contract is waiting for a reviewer.", noun: "contract" },
+    "qc-overdue": { path: "/admin/qc?overdue=true", item: overdueItem, empty: "No QC review is overdue.", noun: "overdue review" },
     withdrawals: { path: "/admin/withdrawals?status=requested", item: withdrawalItem, empty: "No withdrawal is waiting.", noun: "withdrawal" },
     hubbids: { path: "/admin/bids?status=submitted&hub=true", item: hubBidItem, empty: "No hub bid is waiting.", noun: "hub bid" },
     messages: { path: "/admin/messages?status=flagged", item: messageItem, empty: "No flagged message.", noun: "flagged message" },
@@ -820,7 +928,7 @@
   /* After an action the status line reports it; the reload must not overwrite that message. */
   function pendingStatus(name) {
     const text = $(`#${name} .status`).textContent;
-    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved|Terminated|Forwarded|Declined)/.test(text);
+    return /^(Approved|Rejected|Changes requested|Resolved|Dismissed|Confirmed|Reinstated|Suspended|Saved|Terminated|Forwarded|Declined|Returned|Assigned)/.test(text);
   }
 
   // --- users ------------------------------------------------------------------------------
