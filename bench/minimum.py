@@ -171,6 +171,76 @@ MINIMUM: dict[str, Minimum] = {
     "POST /admin/withdrawals/{withdrawal_id}/reject": Minimum(2, f"GetItem withdrawal + {TWI} (it, refund posting)"),
     "GET /me/withdrawals": Minimum(2, f"{P} + Query my withdrawals"),
     "POST /webhooks/stripe  (bad signature)": Minimum(0, "refused on the signature, before any read"),
+    # --- deals that change and end (issue 15): bench/run.py walk_deals
+    "GET /taxonomy": Minimum(2, "quota UpdateItem + GetItem taxonomy (absent: the built-in default)"),
+    "PUT /admin/taxonomy": Minimum(
+        1, "PutItem taxonomy conditional on the version sent (stale: the condition fails, 409); answers what it wrote"
+    ),
+    "POST /tickets": Minimum(2, f"{P} (a customer's) + one write (the ticket, in the open queue by its index keys)"),
+    "GET /me/tickets": Minimum(2, f"{P} + Query my tickets"),
+    "GET /admin/tickets": Minimum(1, "Query the open queue (index)"),
+    "POST /admin/tickets/{ticket_id}/resolve  (adds a skill)": Minimum(
+        3,
+        f"GetItem ticket + GetItem taxonomy (the lists it joins) + {TWI} (ticket, taxonomy at its version, event)",
+    ),
+    "POST /tasks/{task_id}/cancel  (open, 1 live bid)": Minimum(
+        4,
+        f"{P} + GetItem task + Query task's bids (the live ones close) + {TWI} (task, skill index, bid, guard, event)",
+    ),
+    "PATCH /bids/{bid_id}": Minimum(
+        3,
+        f"{P} + GetItem bid (carries its task's owner and currency) + {TWI} (bid at its version, task-open "
+        "ConditionCheck, decision, event)",
+    ),
+    "POST /bids/{bid_id}/counter": Minimum(
+        4,
+        f"{P} + GetItem bid + GetItem bidder's profile (alias in the answer) + {TWI} (bid, task-open check, decision)",
+    ),
+    "POST /bids/{bid_id}/counter/accept": Minimum(3, f"{P} + GetItem bid + {TWI} (bid, task-open check, decision)"),
+    "GET /contracts/{contract_id}/document  (first render)": Minimum(
+        6,
+        f"{P} + Query contract partition + S3 GetObject (absent) + BatchGetItem both profiles + GetItem task "
+        "+ S3 conditional PutObject",
+    ),
+    "POST /contracts/{contract_id}/sign  (customer, document stored)": Minimum(
+        4, f"{P} + Query contract partition + S3 GetObject (the stored document's hash) + {TWI}"
+    ),
+    "POST /contracts/{contract_id}/amendments": Minimum(
+        3,
+        f"{P} + Query contract partition (status, milestones) + {TWI} (amendment, open guard, audit, event)",
+    ),
+    "POST /contracts/{contract_id}/amendments/{amendment_id}/accept": Minimum(
+        6,
+        f"{P} + Query contract partition (with its amendments: one partition) + {TWI} (contract version, milestones, "
+        "amendment, guard, audit, event) + the new version's document: BatchGetItem both profiles + GetItem task "
+        "+ S3 conditional PutObject",
+    ),
+    "POST /contracts/{contract_id}/amendments/{amendment_id}/reject": Minimum(
+        3, f"{P} + Query contract partition (with the amendment) + {TWI} (amendment, guard, audit, event)"
+    ),
+    "GET /contracts/{contract_id}/amendments": Minimum(2, f"{P} + Query contract partition (contract and amendments)"),
+    "GET /contracts/{contract_id}/document  (stored)": Minimum(3, f"{P} + Query contract partition + S3 GetObject"),
+    "POST /contracts/{contract_id}/bonus": Minimum(
+        3, f"{P} + Query contract partition + {TWI} (posting: wallet debit conditional on its balance; contract check)"
+    ),
+    "POST /contracts/{contract_id}/milestones/{milestone_id}/dispute  (non-delivery)": Minimum(
+        5, f"{P} + Query partition + {TWI} + {ANSWER} (the submission wait)"
+    ),
+    "POST /contracts/{contract_id}/milestones/{milestone_id}/evidence": Minimum(
+        6, f"{P} + Query partition + GetItem upload + S3 HeadObject + S3 CopyObject (one file) + {TWI}"
+    ),
+    "GET /contracts/{contract_id}/milestones/{milestone_id}/evidence/{upload_id}": Minimum(
+        2, f"{P} + Query contract partition (the link is presigned in process)"
+    ),
+    "POST /contracts/{contract_id}/terminate  (propose)": Minimum(
+        3, f"{P} + Query partition + {TWI} (contract, admins' queue item, audit, event)"
+    ),
+    "GET /admin/terminations": Minimum(2, "Query proposed terminations + BatchGetItem the page's contracts (escrow)"),
+    "POST /contracts/{contract_id}/terminate  (agree)": Minimum(
+        5,
+        f"{P} + Query partition + {TWI} (contract, milestones, refund posting, queue item, audit, event) + {ANSWER} "
+        "(the one refunded milestone's submission wait)",
+    ),
 }
 
 TARGET = 1.2  # the walk's measured calls over its minimum

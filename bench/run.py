@@ -16,7 +16,11 @@
    After the market (profiles, verification, tasks, bids) it walks a whole two-milestone
    contract: award, both signatures, a deposit and its Idempotency-Key replay, funding from
    the wallet, deliver / revise / accept, deliver / dispute / admin split, both reviews, then
-   the reads (contract, wallet, ledger, inbox, deliverable link).
+   the reads (contract, wallet, ledger, inbox, deliverable link). Then the money routes (card deposit,
+   refund, withdrawals) and the deals that change and end (`walk_deals`, issue 15): taxonomy and tickets,
+   a task cancelled with a live bid, a bid edited, countered and awarded at the countered price, the
+   contract document (first render, stored re-read), amendments (one accepted, one rejected), a bonus, a
+   non-delivery dispute with evidence split by an admin, and a termination proposed and agreed.
 2. The escrow workflow runs on moto's Step Functions; scripts/pump.py (in this process) hands
    its SQS messages to chalicelib.handlers.consumers between the steps. Each handler call is
    metered on its own ("workflow consumers"), apart from the pump's receive/delete polling,
@@ -40,6 +44,7 @@ makes the run exit 1 after everything was written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -229,7 +234,9 @@ class Api:
         expect: int = 200,
         variant: str = "",
         headers: dict[str, str] | None = None,
+        binary: bool = False,
     ) -> Any:
+        """The request, metered; its JSON answer, or with `binary` the (headers, bytes) of a file the route serves."""
         query_string = "?" + urllib.parse.urlencode(query) if query else ""
         path = route.format(**(params or {})) + query_string
         headers = {"Content-Type": "application/json", **(headers or {})}
@@ -238,14 +245,20 @@ class Api:
         raw = json.dumps(body).encode() if body is not None else b""
         with self.meter.measure() as sample:
             response = self.client.http.request(method, path, headers=headers, body=raw)
+        if binary and response.status_code == expect:
+            self._record(method, route, query_string, variant, sample)
+            return response.headers, response.body
         text = response.body.decode() if isinstance(response.body, bytes) else str(response.body)
         if response.status_code != expect:
             raise FlowError(f"{method} {path}: expected {expect}, got {response.status_code}: {text[:800]}")
+        self._record(method, route, query_string, variant, sample)
+        return json.loads(text) if text else None
+
+    def _record(self, method: str, route: str, query_string: str, variant: str, sample: Sample) -> None:
         key = (method, route, query_string, variant)
         row = self.rows.setdefault(key, Row(method, route, query_string, variant))
         row.samples.append(sample)
         self.log.append((row.label, sample))
-        return json.loads(text) if text else None
 
     def action(self, route: str, *, params: dict[str, str], token: str, variant: str = "") -> Any:
         """A POST action with no listed field: sent with an absent body, as docs/api.md allows.
@@ -856,6 +869,297 @@ def walk_money_out(api: Api, consumers: Consumers, market: Market) -> None:
     )
 
 
+DEAL_PRICE, COUNTERED = 300000, 270000  # three 100000 milestones; the counter takes 30000 off the last one
+PDF_ACCEPT = {"Accept": "application/pdf"}  # API Gateway answers binary only to a client that accepts it
+
+
+def walk_deals(api: Api, files: Files, consumers: Consumers, market: Market) -> None:
+    """Deals that change and end (issue 15), with the market walk's users.
+
+    The taxonomy and a ticket; a task cancelled with a live bid; a second task whose bid is edited, countered
+    and accepted, then awarded at the countered price. That contract's document is downloaded before the
+    signatures (the first render) and after an accepted amendment (stored at the accept); a second amendment
+    is rejected; a bonus is paid; a funded milestone is disputed for non-delivery, the provider adds
+    evidence (the customer opens its link) and an admin splits it; a second funded milestone is refunded by
+    a termination one party proposes and the other agrees to. Checked: the countered price, the document's
+    hash against the signatures, and the money (both wallets, read from the ledger outside the metered
+    windows).
+    """
+    from chalicelib.adapters import ledger_repo
+    from chalicelib.domain import ledger
+    from chalicelib.domain.commission import commission
+
+    admin, customer, provider, other = market.admin, market.customer, market.providers[0], market.providers[1]
+    customer_id, provider_id = market.profile_ids[customer], market.profile_ids[provider]
+
+    # --- taxonomy and tickets
+    lists = api.call("GET", "/taxonomy")
+    edited = {name: lists[name] for name in ("categories", "skills", "languages")}
+    edited["skills"] = [*edited["skills"], {"slug": "aws-glue", "name": "AWS Glue"}]
+    saved = api.call("PUT", "/admin/taxonomy", token=admin, body=edited | {"version": lists["version"]})
+    expect_field("PUT /admin/taxonomy", saved, "version", lists["version"] + 1)
+    ticket = api.call(
+        "POST", "/tickets", token=customer, body={"kind": "new_skill", "text": "dbt is missing"}, expect=201
+    )
+    expect_ids("GET /me/tickets", api.call("GET", "/me/tickets", token=customer), {ticket["id"]})
+    expect_ids("GET /admin/tickets", api.call("GET", "/admin/tickets", token=admin), {ticket["id"]})
+    resolved = api.call(
+        "POST",
+        "/admin/tickets/{ticket_id}/resolve",
+        params={"ticket_id": ticket["id"]},
+        token=admin,
+        body={"note": "added", "addTo": {"list": "skills", "slug": "dbt", "name": "dbt"}},
+        variant="(adds a skill)",
+    )
+    expect_field("resolve ticket", resolved, "status", "resolved")
+    consumers.settle()
+
+    # --- two open tasks: one is cancelled with a live bid, one is negotiated and awarded
+    start = date.today() + timedelta(days=7)
+
+    def open_task(title: str) -> str:
+        task = api.call(
+            "POST",
+            "/tasks",
+            token=customer,
+            expect=201,
+            body={
+                "title": title,
+                "description": "Glue jobs, tests and a runbook.",
+                "category": "data-engineering",
+                "skills": ["python", "aws"],
+                "budget": money(DEAL_PRICE),
+                "startDate": start.isoformat(),
+                "dueDate": (start + timedelta(days=60)).isoformat(),
+            },
+        )
+        api.action("/tasks/{task_id}/submit", params={"task_id": task["id"]}, token=customer)
+        moved = api.action("/admin/tasks/{task_id}/approve", params={"task_id": task["id"]}, token=admin)
+        expect_field("approve task", moved, "status", "open")
+        task_id: str = task["id"]
+        return task_id
+
+    def bid(task_id: str, token: str) -> str:
+        placed = api.call(
+            "POST",
+            "/tasks/{task_id}/bids",
+            params={"task_id": task_id},
+            token=token,
+            expect=201,
+            body={
+                "price": money(DEAL_PRICE),
+                "proposal": "Three milestones: pipelines, cut-over, runbook.",
+                "durationDays": 45,
+                "milestones": [
+                    {
+                        "title": title,
+                        "amount": money(DEAL_PRICE // 3),
+                        "dueDate": (start + timedelta(days=15 * number)).isoformat(),
+                    }
+                    for number, title in enumerate(("Pipelines", "Cut-over", "Hand-over"), start=1)
+                ],
+            },
+        )
+        bid_id: str = placed["id"]
+        return bid_id
+
+    doomed = open_task("Archive the old cron ETL")
+    bid(doomed, other)
+    cancelled = api.action(
+        "/tasks/{task_id}/cancel", params={"task_id": doomed}, token=customer, variant="(open, 1 live bid)"
+    )
+    expect_field("cancel task", cancelled, "status", "cancelled")
+    consumers.settle()
+
+    task_id = open_task("Second Glue migration")
+    bid_id = bid(task_id, provider)
+    ids = {"bid_id": bid_id}
+    revised = api.call(
+        "PATCH", "/bids/{bid_id}", params=ids, token=provider, body={"proposal": "With a runbook review."}
+    )
+    expect_field("PATCH /bids/{id}", revised, "proposal", "With a runbook review.")
+    countered = api.call(
+        "POST",
+        "/bids/{bid_id}/counter",
+        params=ids,
+        token=customer,
+        body={"price": money(COUNTERED), "note": "our budget is tighter"},
+    )
+    api.check(bool(countered.get("counterOffer")), f"POST /bids/{{id}}/counter: no counterOffer in {countered}")
+    taken = api.action("/bids/{bid_id}/counter/accept", params=ids, token=provider)
+    api.check(taken["price"] == money(COUNTERED), f"counter accepted: the bid's price is {taken['price']}")
+    consumers.settle()
+    contract = api.call("POST", "/bids/{bid_id}/award", params=ids, token=customer, expect=201)
+    api.check(
+        contract["total"] == money(COUNTERED),
+        f"award after the counter: total {contract.get('total')}, expected {COUNTERED}",
+    )
+    cid = contract["id"]
+    m1, m2, m3 = (m["id"] for m in contract["milestones"])
+    consumers.settle()
+
+    # --- the document before anyone signs (rendered now), the signatures record its hash
+    cids = {"contract_id": cid}
+    headers, pdf = api.call(
+        "GET",
+        "/contracts/{contract_id}/document",
+        params=cids,
+        token=customer,
+        binary=True,
+        headers=PDF_ACCEPT,
+        variant="(first render)",
+    )
+    sha = headers.get("X-Document-SHA256") or headers.get("x-document-sha256")
+    api.check(pdf[:5] == b"%PDF-" and sha == hashlib.sha256(pdf).hexdigest(), f"document: header sha {sha}")
+    api.action("/contracts/{contract_id}/sign", params=cids, token=customer, variant="(customer, document stored)")
+    signed = api.action("/contracts/{contract_id}/sign", params=cids, token=provider, variant="(provider: activates)")
+    expect_field("both signed", signed, "status", "active")
+    hashes = {role: s.get("documentSha256") for role, s in signed["signatures"].items()}
+    api.check(set(hashes.values()) == {sha}, f"signatures record {hashes}, the document's SHA-256 is {sha}")
+    consumers.settle()
+
+    # --- amendments: the customer adds a milestone (accepted), the provider's change is rejected
+    route = "/contracts/{contract_id}/amendments"
+    added = api.call(
+        "POST",
+        route,
+        params=cids,
+        token=customer,
+        expect=201,
+        body={
+            "reason": "a runbook review",
+            "changes": [
+                {
+                    "op": "add",
+                    "title": "Runbook review",
+                    "amount": money(20000),
+                    "dueDate": (start + timedelta(days=50)).isoformat(),
+                }
+            ],
+        },
+    )
+    decided = api.action(route + "/{amendment_id}/accept", params=cids | {"amendment_id": added["id"]}, token=provider)
+    expect_field("accept amendment", decided, "status", "accepted")
+    consumers.settle()
+    change = {"op": "change", "milestoneId": m3, "amount": money(90000)}
+    asked = api.call(
+        "POST",
+        route,
+        params=cids,
+        token=provider,
+        expect=201,
+        body={"reason": "more for the hand-over", "changes": [change]},
+    )
+    decided = api.action(route + "/{amendment_id}/reject", params=cids | {"amendment_id": asked["id"]}, token=customer)
+    expect_field("reject amendment", decided, "status", "rejected")
+    consumers.settle()
+    listed = api.call("GET", route, params=cids, token=provider)
+    expect_ids("GET /contracts/{id}/amendments", listed, {added["id"], asked["id"]})
+    headers, pdf = api.call(
+        "GET",
+        "/contracts/{contract_id}/document",
+        params=cids,
+        token=provider,
+        binary=True,
+        headers=PDF_ACCEPT,
+        variant="(stored)",
+    )
+    version = headers.get("X-Document-Version") or headers.get("x-document-version")
+    api.check(version == "2" and pdf[:5] == b"%PDF-", f"document after the amendment: version {version}")
+
+    # --- money: a deposit, a bonus, a non-delivery dispute split by an admin, a termination refund
+    wallet = {who: ledger.wallet(who) for who in (customer_id, provider_id)}
+    before = {who: ledger_repo.balance(account, "EUR") for who, account in wallet.items()}
+    deposit = 250000
+    api.call(
+        "POST",
+        "/me/deposits",
+        token=customer,
+        body={"amount": money(deposit)},
+        headers={"Idempotency-Key": f"bench-deposit-{cid}"},
+        expect=201,
+    )
+    consumers.settle()
+    bonus = 10000
+    paid = api.call(
+        "POST", "/contracts/{contract_id}/bonus", params=cids, token=customer, body={"amount": money(bonus)}, expect=201
+    )
+    bps = int(contract["commissionBps"])
+    api.check(paid["net"] == money(bonus - commission(bonus, bps)), f"bonus: {paid}")
+    consumers.settle()
+
+    def milestone_route(action: str) -> str:
+        return "/contracts/{contract_id}/milestones/{milestone_id}/" + action
+
+    for milestone in (m1, m2):
+        funded = api.call(
+            "POST",
+            milestone_route("fund"),
+            params=cids | {"milestone_id": milestone},
+            token=customer,
+            body={"source": "wallet"},
+        )
+        expect_field("fund", funded, "status", "funded")
+        consumers.settle()
+    on_m1 = cids | {"milestone_id": m1}
+    disputed = api.call(
+        "POST",
+        milestone_route("dispute"),
+        params=on_m1,
+        token=customer,
+        body={"reason": "nothing delivered a week after the due date"},
+        variant="(non-delivery)",
+    )
+    expect_field("non-delivery dispute", disputed, "status", "disputed")
+    consumers.settle()
+    proof = files.upload(provider, "evidence", "draft-pipelines.pdf")
+    api.call(
+        "POST",
+        milestone_route("evidence"),
+        params=on_m1,
+        token=provider,
+        body={"note": "a draft was sent by mail", "uploads": [proof]},
+    )
+    consumers.settle()
+    link = api.call("GET", milestone_route("evidence/{upload_id}"), params=on_m1 | {"upload_id": proof}, token=customer)
+    api.check(bool(link.get("url")), f"GET evidence link: {link}")
+    release, refund = 20000, DEAL_PRICE // 3 - 20000
+    split = api.call(
+        "POST",
+        "/admin/disputes/{contract_id}/{milestone_id}/resolve",
+        params=on_m1,
+        token=admin,
+        body={"releaseAmount": money(release), "refundAmount": money(refund), "note": "a draft was delivered"},
+    )
+    expect_field("resolve non-delivery", split, "status", "resolved")
+    consumers.settle()
+
+    route = "/contracts/{contract_id}/terminate"
+    proposed = api.call(
+        "POST", route, params=cids, token=provider, body={"reason": "the customer changed plans"}, variant="(propose)"
+    )
+    api.check(
+        (proposed.get("termination") or {}).get("status") == "proposed", f"propose: {proposed.get('termination')}"
+    )
+    consumers.settle()
+    queue = api.call("GET", "/admin/terminations", token=admin)
+    api.check(cid in {t["contractId"] for t in queue["items"]}, f"GET /admin/terminations: {queue['items']}")
+    ended = api.call("POST", route, params=cids, token=customer, body={}, variant="(agree)")
+    expect_field("terminate", ended, "status", "terminated")
+    statuses = {m["id"]: m["status"] for m in ended["milestones"]}
+    api.check(statuses.get(m2) == "refunded" and statuses.get(m3) == "cancelled", f"terminated: {statuses}")
+    consumers.settle()
+
+    after = {who: ledger_repo.balance(account, "EUR") for who, account in wallet.items()}
+    expected = {
+        customer_id: before[customer_id] + deposit - bonus - release,  # m1 split, m2 back in full
+        provider_id: before[provider_id] + bonus - commission(bonus, bps) + release - commission(release, bps),
+    }
+    api.check(after == expected, f"deal money: wallets {after}, expected {expected} at {bps} bps")
+    for execution in wait_and_read_workflows(consumers, {"contractId": cid, "milestones": [m1, m2]}):
+        api.check(execution["status"] == "SUCCEEDED", f"deal execution {execution['executionArn']}: {execution}")
+
+
 def wait_and_read_workflows(
     consumers: Consumers, contract: dict[str, Any], seconds: float = 20
 ) -> list[dict[str, Any]]:
@@ -941,6 +1245,7 @@ def measure_calls() -> dict[str, Any]:
             contract = walk_contract(api, files, consumers, market)
             executions = wait_and_read_workflows(consumers, contract)
             walk_money_out(api, consumers, market)
+            walk_deals(api, files, consumers, market)
     finally:
         server.stop()
 

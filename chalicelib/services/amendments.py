@@ -186,7 +186,7 @@ def _issue_document(contract: contracts_repo.Contract, milestones: list[contract
     download instead.
     """
     try:
-        documents.issue(contract, milestones)
+        documents.issue(contract, milestones, new_version=True)
     except Exception:  # S3 or rendering trouble must not turn an applied amendment into a 500
         log.exception("document of contract %s version %s not issued now", contract.id, contract.terms_version)
 

@@ -44,15 +44,19 @@ def version_of(contract: contracts_repo.Contract) -> int:
     return int(contract.terms_version or 1)
 
 
-def issue(contract: contracts_repo.Contract, milestones: list[contracts_repo.Milestone]) -> Issued:
+def issue(
+    contract: contracts_repo.Contract, milestones: list[contracts_repo.Milestone], *, new_version: bool = False
+) -> Issued:
     """The document of the contract's current version: the stored one, else rendered now and stored once.
 
     AWS calls: one S3 GetObject when it exists; otherwise GetObject, BatchGetItem (both profiles), GetItem
-    (task), a Query of the amendments from version 2 on, and one conditional PutObject.
+    (task), a Query of the amendments from version 2 on, and one conditional PutObject. `new_version`: the
+    version was committed a moment ago (an amendment's accept), so the first GetObject is skipped; a
+    concurrent first download that stored it already makes the conditional put fail, and its bytes count.
     """
     version = version_of(contract)
     key = key_for(contract.id, version)
-    stored = files.get_bytes(key)
+    stored = None if new_version else files.get_bytes(key)
     if stored is None:
         facts = facts_of(contract, milestones)
         body = pdf.render(doc.build(facts))
