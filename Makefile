@@ -25,10 +25,11 @@ demo: $(STAMP)  ## walk the escrow lifecycle over HTTP against a running `make r
 races: $(STAMP)  ## money races over HTTP, 20 tries each, against `QUOTA_DEPOSITS=1000/60 make run`
 	$(BIN)/python scripts/races.py $(ARGS)
 
-test: $(STAMP)  ## lint, types and the whole suite (unit, integration, e2e)
+test: $(STAMP)  ## lint, types and the whole suite (unit, integration, e2e, browser, infra) on two workers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/infra --ignore=tests/e2e/test_fuzz.py
+	$(BIN)/python -m pytest tests/infra tests/e2e/test_fuzz.py  # one CDK synth; schemathesis needs one process
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     qc_fee_bps: int = Field(
         300, ge=0, le=10_000, description="the reviewer's fee per QC decision, in basis points of the milestone"
     )
+    bidding_days: int = Field(
+        30, ge=1, le=365, description="days an open task without a future `startDate` takes bids before it expires"
+    )
     payments: Literal["sandbox", "stripe"] = Field("sandbox", description="the payment gateway")
     quota_messages: QuotaSetting = _quota_field("messages")
     quota_uploads: QuotaSetting = _quota_field("uploads")

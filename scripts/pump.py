@@ -1,6 +1,6 @@
 """The local event pump: relays the table's stream to EventBridge (`events.relay`, what the
-`outbox_relay` Lambda runs on AWS) and drains the stack's SQS queues into the same handler
-functions the Lambda consumers run.
+`outbox_relay` Lambda runs on AWS), drains the stack's SQS queues into the same handler
+functions the Lambda consumers run, and runs the scheduled jobs (task expiry, hourly).
 
 `make run` runs `main()` (every message, forever). A test calls `begin()` first (the queues then hold
 only its own messages) and `settle(until=...)` after a step: it drains until what the test waits for
@@ -29,6 +29,7 @@ from chalicelib.handlers.consumers import (
     CALLBACKS_QUEUE,
     NOTIFICATIONS_QUEUE,
     on_domain_event,
+    on_expiry_tick,
     on_workflow_message,
 )
 from chalicelib.handlers.payments import PAYOUTS_QUEUE, on_payout_job
@@ -196,10 +197,30 @@ def _describe(check: Callable[..., object]) -> str:
 IDLE_PAUSES = (0.1, 0.2, 0.4, 0.8)
 
 
+# The scheduled jobs the pump runs locally (on AWS: EventBridge schedules), by seconds between runs.
+SCHEDULES: dict[Callable[[], str], float] = {on_expiry_tick: 3600}
+
+
+def run_schedules(
+    due: dict[Callable[[], str], float], now: float, schedules: dict[Callable[[], str], float] = SCHEDULES
+) -> None:
+    """Run each scheduled job whose time has come (the first pass runs them all) and set its next time."""
+    for job, every in schedules.items():
+        if now < due.get(job, 0.0):
+            continue
+        due[job] = now + every
+        try:
+            print(f"pump: {job.__name__}: {job()}", flush=True)
+        except Exception as exc:  # the next run retries, as the next scheduled invocation would on AWS
+            print(f"pump: {job.__name__} failed: {exc!r}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
-    print("pump: relaying the table's stream, draining queues", flush=True)
+    print("pump: relaying the table's stream, draining queues, running the hourly jobs", flush=True)
     idle = 0
+    due: dict[Callable[[], str], float] = {}
     while True:
+        run_schedules(due, time.monotonic())
         try:
             moved = drain()
         except Exception as exc:  # EventBridge refused a batch, moto hiccuped: the stream position is kept, retry

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -215,9 +217,57 @@ def add_review(uow: Writes, review: ReviewItem) -> None:
     uow.save(review, condition=ReviewItem.pk.does_not_exist())
 
 
+@dataclass(frozen=True)
+class Parties:
+    """Who is on a contract and whether it runs through the hub: set at award and never changed after, so a
+    warm process may keep them (a response's hub mask needs them after the service has read the contract)."""
+
+    id: str
+    hub: bool
+    customer_id: str
+    provider_id: str
+    provider_sub: str
+    task_id: str
+
+
+_PARTIES: OrderedDict[str, Parties] = OrderedDict()
+_PARTIES_KEPT = 2048
+_parties_lock = threading.Lock()  # the local API server answers on threads
+
+
+def _remember(contract: ContractItem) -> ContractItem:
+    known = Parties(
+        contract.id,
+        bool(contract.hub),
+        contract.customer_id,
+        contract.provider_id,
+        contract.provider_sub,
+        contract.task_id,
+    )
+    with _parties_lock:
+        _PARTIES[contract.id] = known
+        _PARTIES.move_to_end(contract.id)
+        while len(_PARTIES) > _PARTIES_KEPT:
+            _PARTIES.popitem(last=False)
+    return contract
+
+
+def parties(contract_id: str) -> Parties | None:
+    """The contract's immutable parties: from this process's memory when it read the contract before (no call)."""
+    with _parties_lock:
+        known = _PARTIES.get(contract_id)
+    if known is not None:
+        return known
+    contract = get(contract_id)
+    if contract is None:
+        return None
+    with _parties_lock:
+        return _PARTIES.get(contract_id)
+
+
 def get(contract_id: str) -> ContractItem | None:
     try:
-        return ContractItem.get(key(contract_id), "CONTRACT", consistent_read=True)
+        return _remember(ContractItem.get(key(contract_id), "CONTRACT", consistent_read=True))
     except ContractItem.DoesNotExist:
         return None
 
@@ -264,7 +314,7 @@ def partition(contract_id: str) -> Partition | None:
         return None
     tokens = [TokenItem.from_raw_data(raw) for raw in found["TOKEN#"]]
     return Partition(
-        contract=ContractItem.from_raw_data(found["CONTRACT"][0]),
+        contract=_remember(ContractItem.from_raw_data(found["CONTRACT"][0])),
         milestones=[MilestoneItem.from_raw_data(raw) for raw in found["MILESTONE#"]],
         reviews=[ReviewItem.from_raw_data(raw) for raw in found["REVIEW#"]],
         tokens={token.sk.removeprefix("TOKEN#"): token for token in tokens},

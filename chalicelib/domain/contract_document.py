@@ -26,6 +26,7 @@ from chalicelib.domain.money import CURRENCIES
 
 DESCRIPTION_LIMIT = 800  # characters of the task description the document quotes
 PLATFORM = "Tasklane"
+HUB = f"{PLATFORM} hub"  # the company's counterparty on a hub contract
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,13 @@ class Party:
     anonymous: bool = False
 
 
-def provider_stays_anonymous(anonymous_profile: bool, hub: bool) -> bool:
-    """The rule of docs/trust-and-safety.md "Anonymity": an anonymous provider is revealed by the award, so a
-    contract names them, except in hub mode, where the expert stays anonymous for the whole contract."""
-    return anonymous_profile and hub
+def provider_stays_anonymous(hub: bool) -> bool:
+    """Whether the document shows the provider only by the task's alias. An award reveals an anonymous provider
+    (docs/trust-and-safety.md "Anonymity"), so an ordinary contract names them; a hub contract is between the
+    company and the hub, and the expert stays anonymous to the company for the whole contract, whether or not
+    their profile is anonymous. One file serves every reader of a version, so the rule depends on the contract
+    only, never on who downloads it (docs/hub-mode.md)."""
+    return hub
 
 
 def shown_provider(profile_id: str, display_name: str, masked_as: Alias | None) -> Party:
@@ -134,6 +138,12 @@ class Facts:
     nda_version: str
     amendments: tuple[AmendmentTerms, ...] = ()
     signatures: tuple[Signature, ...] = ()  # earlier versions' signatures, as recorded
+    hub: bool = False  # a hub contract: the hub is the company's counterparty, the expert only an alias
+
+    def __post_init__(self) -> None:
+        if self.hub and not self.provider.anonymous:
+            # the one file every reader gets must not name a hub's expert: fail rather than print the name
+            raise ValueError("a hub contract's document shows the expert by the task's alias only")
 
 
 @dataclass(frozen=True)
@@ -248,14 +258,24 @@ def _party_line(party: Party) -> Line:
 
 
 def _parties(facts: Facts) -> Section:
-    return Section(
-        "Parties",
-        (
-            _party_line(facts.customer),
-            _party_line(facts.provider),
-            Line(f"Escrow and marketplace: {PLATFORM}, which holds funded milestones until they are settled."),
-        ),
-    )
+    escrow = Line(f"Escrow and marketplace: {PLATFORM}, which holds funded milestones until they are settled.")
+    if facts.hub:
+        expert = facts.provider
+        return Section(
+            "Parties",
+            (
+                _party_line(facts.customer),
+                Line(f"Counterparty: {HUB} (on behalf of the expert)", strong=True),
+                Line(
+                    f"The {HUB} contracts with the customer for the work, reviews offers and deliverables before "
+                    "they reach the customer, and carries all communication between the customer and the expert.",
+                    indent=1,
+                ),
+                Line(f"Expert doing the work, through the hub: {expert.name} (id {expert.reference})", indent=1),
+                escrow,
+            ),
+        )
+    return Section("Parties", (_party_line(facts.customer), _party_line(facts.provider), escrow))
 
 
 def _task(facts: Facts) -> Section:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum, StrEnum
 from typing import Final
 
@@ -70,6 +70,25 @@ def check_dates(start: date | None, due: date | None) -> None:
             "dueDate is before startDate",
             [{"field": "dueDate", "message": "must not be before startDate"}],
         )
+
+
+def bidding_ends(opened_at: datetime, start_date: date | None, bidding_days: int) -> datetime:
+    """When an open task's bidding window closes without an award, after which it expires.
+
+    At the start (00:00 UTC) of its `startDate`: the work should have begun, and bids priced for it are stale.
+    Without a `startDate`, or with one that had already passed when the task opened (an admin approved it late),
+    `bidding_days` after opening, so that no task waits for bids forever and none expires the hour it opened.
+    """
+    if start_date is not None:
+        start = datetime.combine(start_date, time.min, tzinfo=UTC)
+        if start > opened_at:
+            return start
+    return opened_at + timedelta(days=bidding_days)
+
+
+def bidding_over(opened_at: datetime, start_date: date | None, bidding_days: int, now: datetime) -> bool:
+    """The window has closed: the task may `expire` (still `open`, so nobody awarded a bid in time)."""
+    return now >= bidding_ends(opened_at, start_date, bidding_days)
 
 
 def is_publicly_listed(status: TaskStatus, visibility: Visibility) -> bool:

@@ -1,4 +1,5 @@
-"""Queue consumers: on AWS, Lambda functions on SQS; locally, the pump calls the same functions."""
+"""Background functions: queue consumers (Lambda functions on SQS), the outbox relay (the table's stream) and
+scheduled jobs (EventBridge schedules); locally, the pump calls the same functions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from chalice.app import Blueprint, DynamoDBEvent, SQSEvent
+from chalice.app import Blueprint, CloudWatchEvent, DynamoDBEvent, Rate, SQSEvent
 
 log = logging.getLogger(__name__)
 bp = Blueprint(__name__)
@@ -43,6 +44,14 @@ def on_domain_event(envelope: dict[str, Any]) -> int:
     return notifications.deliver(envelope["detail-type"], envelope["detail"])
 
 
+def on_expiry_tick() -> str:
+    """The hourly expiry run: open tasks whose bidding window closed without an award become `expired`."""
+    from chalicelib.services import tasks
+
+    expired = tasks.expire_due()
+    return f"expired {len(expired)} task(s)" + (f": {', '.join(expired)}" if expired else "")
+
+
 @bp.on_sqs_message(queue=CALLBACKS_QUEUE, batch_size=1)
 def workflow_callbacks(event: SQSEvent) -> None:
     for record in event:
@@ -61,3 +70,9 @@ def outbox_relay(event: DynamoDBEvent) -> None:
     from chalicelib.services import outbox
 
     log.info("outbox relay published %d", outbox.relay([record.to_dict() for record in event]))
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS))
+def expire_tasks(event: CloudWatchEvent) -> None:
+    """Hourly: expire the tasks whose bidding ended without an award (at most a batch per run, the rest next hour)."""
+    log.info("task expiry: %s", on_expiry_tick())

@@ -113,7 +113,7 @@ def facts_of(contract: contracts_repo.Contract, milestones: list[contracts_repo.
     issued_at = next((a.decided_at for a in accepted if int(a.terms_version or 0) == version), None)
     hub = bool(contract.hub)
     masked = None
-    if provider is not None and doc.provider_stays_anonymous(bool(provider.anonymous), hub):
+    if doc.provider_stays_anonymous(hub):  # a hub contract names the hub; the expert is the task's alias
         from chalicelib.services.moderation import alias_for
 
         masked = alias_for(contract.provider_id, contract.task_id)
@@ -162,4 +162,5 @@ def facts_of(contract: contracts_repo.Contract, milestones: list[contracts_repo.
             for a in accepted
         ),
         signatures=tuple(s for s in signatures if s.version < version),
+        hub=hub,
     )

@@ -186,7 +186,7 @@ class Mask:
         return value
 
 
-def _mask(contract: contracts_repo.Contract, provider: profiles_repo.Profile | None) -> Mask:
+def _mask(contract: contracts_repo.Contract | contracts_repo.Parties, provider: profiles_repo.Profile | None) -> Mask:
     shown = alias(contract.provider_id, contract.task_id)
     swaps = {contract.provider_id: shown.id, contract.provider_sub: shown.id}
     if provider is not None:
@@ -198,12 +198,12 @@ def _mask(contract: contracts_repo.Contract, provider: profiles_repo.Profile | N
     return Mask(tuple(ordered))
 
 
-def masks(contract: contracts_repo.Contract, profile_id: str | None) -> bool:
+def masks(contract: contracts_repo.Contract | contracts_repo.Parties, profile_id: str | None) -> bool:
     """Whether this reader is the customer of a hub contract (admins and the expert see who it is)."""
     return bool(contract.hub) and profile_id is not None and profile_id == contract.customer_id
 
 
-def mask_for(actor: Actor, contract: contracts_repo.Contract) -> Mask | None:
+def mask_for(actor: Actor, contract: contracts_repo.Contract | contracts_repo.Parties) -> Mask | None:
     """The mask for a response about this contract, or None when the caller may see the expert (admins always
     may; checked first, so an ordinary contract or an admin costs no read)."""
     if not contract.hub or actor.is_admin:
@@ -242,5 +242,5 @@ def mask_for_id(actor: Actor, contract_id: str) -> Mask | None:
     profile = None if actor.is_admin else actor.profile
     if profile is None or profile.role != Role.CUSTOMER.value:
         return None
-    contract = contracts_repo.get(contract_id)
+    contract = contracts_repo.parties(contract_id)  # the service read it in this request: no second call
     return mask_for(actor, contract) if contract is not None else None

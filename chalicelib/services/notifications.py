@@ -10,6 +10,7 @@ from chalicelib.services.identity import Actor
 
 TITLES = {
     "TaskCancelled": "A task you bid on was cancelled: your bid is closed",
+    "TaskExpired": "Bidding ended without an award: the task expired and its live bids are closed",
     "BidEdited": "A bidder changed their bid",
     "CounterOffered": "You received a counter-offer on your bid",
     "CounterAccepted": "A bidder accepted your counter-offer",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.adapters import bids_repo, paging, tasks_repo
 from chalicelib.adapters.ids import new_id
 from chalicelib.adapters.unit_of_work import unit_of_work
+from chalicelib.domain import clock
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.bids import BID, LIVE, BidStatus, CounterStatus
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import BusinessRuleViolated, NotFound, ValidationFailed
+from chalicelib.domain.errors import BusinessRuleViolated, Conflict, NotFound, ValidationFailed
 from chalicelib.domain.tasks import (
     KEEP,
     TASK,
@@ -19,12 +21,16 @@ from chalicelib.domain.tasks import (
     TaskChanges,
     TaskStatus,
     Visibility,
+    bidding_over,
     check_dates,
     is_publicly_listed,
 )
 from chalicelib.domain.uploads import Purpose
 from chalicelib.services import hub, text_safety, uploads
 from chalicelib.services.identity import Actor
+from chalicelib.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 def _apply(task: tasks_repo.Task, change: TaskChanges, actor: Actor) -> None:
@@ -117,22 +123,28 @@ def submit_task(actor: Actor, task_id: str) -> tasks_repo.Task:
     return _move(task, "submit")
 
 
-# One TransactWriteItems holds at most 100 items. A cancel writes the task, the event, the skill index
-# items of an open public task (two per skill) and two per live bid (the bid, its released guard).
+# One TransactWriteItems holds at most 100 items. Ending bidding (a cancel, an expiry) writes the task, the
+# event, the skill index items of an open public task (two per skill) and two per live bid (the bid, its guard).
 MAX_CANCEL_ITEMS = 100
 
 
 def cancel(actor: Actor, task_id: str) -> tasks_repo.Task:
-    """The owner withdraws a task before any award: its live bids close and their bidders are told.
-
-    One unit of work, so a bid is never left competing for a task that is gone: the task at the version
-    read, each live bid `closed` (and its one-bid guard released), the skill index items of an open public
-    task, and `TaskCancelled` naming the bidders.
-    """
+    """The owner withdraws a task before any award: its live bids close and their bidders are told."""
     actor.require_writable()
     task = _owned(actor, task_id)
+    return _end_bidding(task, "cancel", "TaskCancelled", tell_owner=False)
+
+
+def _end_bidding(task: tasks_repo.Task, action: str, event: str, *, tell_owner: bool) -> tasks_repo.Task:
+    """Move an unawarded task out of bidding (`cancel`, `expire`) in one unit of work.
+
+    One unit of work, so a bid is never left competing for a task that is gone: the task at the version
+    read (a concurrent award or cancel makes it a `Conflict`), each live bid `closed` (and its one-bid guard
+    released), the skill index items of an open public task, and the event naming the bidders (and the owner
+    when the owner did not act).
+    """
     before = TaskStatus(task.status)
-    task.status = TASK.next(before, "cancel").value
+    task.status = TASK.next(before, action).value
     listed = before == TaskStatus.OPEN and task.visibility == Visibility.PUBLIC.value
     live: list[bids_repo.Bid] = []
     if before == TaskStatus.OPEN:  # only an open task has taken bids
@@ -142,7 +154,8 @@ def cancel(actor: Actor, task_id: str) -> tasks_repo.Task:
         raise BusinessRuleViolated("too many live bids to close at once; reject some first")
     moment = iso()
     task.updated_at = moment
-    tasks_repo.index(task, moment)  # leaves the open listing and the category browse for `cancelled`
+    tasks_repo.index(task, moment)  # leaves the open listing and the category browse for the new status
+    bidders = [b.provider_id for b in live]
     with unit_of_work("the task or one of its bids changed meanwhile; reload and retry") as uow:
         tasks_repo.save(uow, task)
         if listed:
@@ -154,17 +167,57 @@ def cancel(actor: Actor, task_id: str) -> tasks_repo.Task:
             bids_repo.save(uow, bid)
             bids_repo.release_guard(uow, bid)
         uow.emit(
-            "TaskCancelled",
+            event,
             {
                 "taskId": task.id,
                 "title": task.title,
                 "from": before.value,
                 "bidIds": [b.id for b in live],
-                "recipients": list(dict.fromkeys(b.provider_id for b in live)),
+                "recipients": list(dict.fromkeys([task.owner_id, *bidders] if tell_owner else bidders)),
             },
             moment,
         )
     return task
+
+
+# Tasks one expiry run closes at most (one TransactWriteItems each, well inside the function's 30 s); the rest
+# are found again by the next hourly run.
+EXPIRY_BATCH = 50
+_EXPIRY_PAGE = 100  # open tasks read per Query page of the status listing
+
+
+def expire_due(now: datetime | None = None, limit: int = EXPIRY_BATCH) -> list[str]:
+    """The hourly job: `expire` each open task whose bidding window has closed; the ids it expired.
+
+    It reads the open listings (public, then invite-only; every shard, oldest first) and stops after `limit`
+    expiries.
+    Each expiry is its own unit of work: a task awarded, cancelled or expired meanwhile (its version moved) or
+    one with too many live bids is skipped and logged, never failing the run. A second run finds nothing left.
+    """
+    moment = now or clock.now()
+    days = get_settings().bidding_days
+    expired: list[str] = []
+    for visibility in Visibility:
+        cursor: str | None = None
+        while len(expired) < limit:
+            page = tasks_repo.by_status(TaskStatus.OPEN.value, visibility.value, _EXPIRY_PAGE, cursor, False)
+            for task in page.items:
+                if len(expired) >= limit:
+                    break
+                opened = datetime.fromisoformat(task.opened_at or task.created_at)
+                start = date.fromisoformat(task.start_date) if task.start_date else None
+                if task.status != TaskStatus.OPEN.value or not bidding_over(opened, start, days, moment):
+                    continue
+                try:
+                    _end_bidding(task, "expire", "TaskExpired", tell_owner=True)
+                except (Conflict, BusinessRuleViolated) as exc:
+                    log.warning("task %s not expired this run: %s", task.id, exc)
+                    continue
+                expired.append(task.id)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    return expired
 
 
 TASK_EVENTS = {"submit": "TaskSubmitted", "approve": "TaskOpened", "request_changes": "TaskChangesRequested"}

@@ -77,6 +77,8 @@ CONSUMER_ACCESS: dict[str, Access] = {
 FUNCTION_ACCESS: dict[str, Access] = {
     # the outbox relay: the table's stream in, EventBridge out (the one function that publishes)
     "outbox_relay": Access(put_events=True, read_stream=True),
+    # the hourly task expiry (an EventBridge schedule): the table only; its events are outbox items
+    "expire_tasks": Access(),
 }
 
 

@@ -641,7 +641,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 MACHINE_SETTINGS = settings(
-    max_examples=6,
+    max_examples=5,
     stateful_step_count=15,
     deadline=None,
     database=None,

@@ -553,7 +553,7 @@ class StripeLedger(RuleBasedStateMachine):
 
 
 SETTINGS = settings(
-    max_examples=7,
+    max_examples=5,
     stateful_step_count=14,
     deadline=None,
     database=None,

@@ -8,6 +8,8 @@ import zlib
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from chalicelib.adapters.pdf import printable, render
 from chalicelib.domain import contract_document as cd
 from chalicelib.domain.contract_terms import NDA, TERMS, nda_text, terms_text
@@ -71,10 +73,35 @@ def test_an_anonymous_provider_appears_only_by_alias_where_anonymity_holds() -> 
 
     assert f"Provider: {masked.name} (anonymous expert, id {masked.id})" in text
     assert "Nováková" not in text and "prov-1" not in text
-    # the rule: an award reveals an anonymous provider; only hub mode keeps the alias for the whole contract
-    assert cd.provider_stays_anonymous(anonymous_profile=True, hub=True)
-    assert not cd.provider_stays_anonymous(anonymous_profile=True, hub=False)
-    assert not cd.provider_stays_anonymous(anonymous_profile=False, hub=True)
+    # the rule: an award reveals an anonymous provider; a hub contract keeps every expert's alias throughout
+    assert cd.provider_stays_anonymous(hub=True)
+    assert not cd.provider_stays_anonymous(hub=False)
+
+
+def test_a_hub_contract_names_the_hub_as_counterparty_and_the_expert_only_by_alias() -> None:
+    masked = alias(b"test-key", "prov-1", "01TASK")
+    signed = cd.Signature("provider", "2026-11-21T09:00:00.000Z", 1, V, V, SIGNED_V1)
+    hub = facts(
+        hub=True, provider=cd.shown_provider("prov-1", "Jana Nováková", masked), version=2, signatures=(signed,)
+    )
+    document = cd.build(hub)
+    text = document.text()
+    (parties,) = [s for s in document.sections if s.heading == "Parties"]
+
+    assert [line.text for line in parties.lines][:2] == [
+        "Customer: Acme GmbH (profile cust-1)",
+        "Counterparty: Tasklane hub (on behalf of the expert)",
+    ]
+    assert f"Expert doing the work, through the hub: {masked.name} (id {masked.id})" in text
+    assert f"Provider {masked.name} signed version 1" in text  # earlier signatures by the alias too
+    assert "Nováková" not in text and "prov-1" not in text
+    assert "Provider:" not in text  # no party line for the expert: the hub is the counterparty
+    assert b"Counterparty: Tasklane hub (on behalf of the expert)" in page_text(render(document))
+
+    # the same file serves every reader, so a hub document that would name the expert is refused outright
+    with pytest.raises(ValueError, match="alias"):
+        facts(hub=True)
+    assert "Tasklane hub" not in cd.build(facts()).text()  # an ordinary contract names both parties
 
 
 def test_accepted_amendments_are_listed_with_their_reasons_and_changes() -> None:
