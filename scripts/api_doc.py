@@ -61,12 +61,15 @@ def served() -> set[tuple[str, str]]:
 
 
 def operations(doc: dict[str, Any]) -> list[Operation]:
+    """By path, then method: the routes' registration order depends on which handler module was imported
+    first (a test may import one before `app`), and the index must not."""
     found = []
     for path, item in doc["paths"].items():
         for method, op in item.items():
             if method.upper() in METHODS:
                 found.append(Operation(method.upper(), path, _summary(op), who(op)))
-    return found
+    order = {method: n for n, method in enumerate(METHODS)}
+    return sorted(found, key=lambda op: (op.path, order.get(op.method, len(order))))
 
 
 # How the policy names of chalicelib/handlers/policy.Who read in a sentence.

@@ -79,18 +79,7 @@ def copy_evidence(
         claimed.append(uploads.claim_file(actor, upload_id, Purpose.EVIDENCE)[0])
     files = []
     for upload in claimed:
-        key = f"evidence/{contract_id}/{milestone.id}/{upload.id}/{upload.filename}"
-        frozen = file_store.freeze(upload.key, key)
-        files.append(
-            {
-                "uploadId": upload.id,
-                "filename": upload.filename,
-                "contentType": frozen.content_type,
-                "size": frozen.size,
-                "checksum": frozen.etag,
-                "key": key,
-            }
-        )
+        files.append(uploads.freeze(upload, f"evidence/{contract_id}/{milestone.id}/{upload.id}/{upload.filename}"))
     return files
 
 

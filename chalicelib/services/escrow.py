@@ -421,18 +421,7 @@ def submit(
         if upload_id in used:
             raise BusinessRuleViolated(f"upload {upload_id} was already submitted; upload the new version")
         upload, _ = uploads.claim_file(actor, upload_id, Purpose.DELIVERABLE)
-        key = f"deliverables/{contract.id}/{milestone.id}/{upload.id}/{upload.filename}"
-        frozen = file_store.freeze(upload.key, key)
-        files.append(
-            {
-                "uploadId": upload.id,
-                "filename": upload.filename,
-                "contentType": frozen.content_type,
-                "size": frozen.size,
-                "checksum": frozen.etag,
-                "key": key,
-            }
-        )
+        files.append(uploads.freeze(upload, f"deliverables/{contract.id}/{milestone.id}/{upload.id}/{upload.filename}"))
     at = now()
     deadline = at + timedelta(seconds=get_settings().review_window_seconds)
     note, screened = text_safety.for_milestone_text(

@@ -44,6 +44,20 @@ def claim(actor: Actor, upload_id: str, purpose: policy.Purpose) -> uploads_repo
     return claim_file(actor, upload_id, purpose)[0]
 
 
+def freeze(upload: uploads_repo.Upload, key: str) -> dict[str, Any]:
+    """Copy a claimed upload to `key` (a prefix no upload policy grants) and describe the copy as a contract
+    file: deliverables and dispute evidence are kept this way, with their size and checksum."""
+    frozen = files.freeze(upload.key, key)
+    return {
+        "uploadId": upload.id,
+        "filename": upload.filename,
+        "contentType": frozen.content_type,
+        "size": frozen.size,
+        "checksum": frozen.etag,
+        "key": key,
+    }
+
+
 def claim_file(actor: Actor, upload_id: str, purpose: policy.Purpose) -> tuple[uploads_repo.Upload, files.StoredObject]:
     """The upload exists in S3, belongs to the actor, was made for this purpose and fits its limits."""
     upload = uploads_repo.get(upload_id)

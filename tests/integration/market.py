@@ -92,3 +92,23 @@ def race(*calls: Any) -> tuple[list[Any], list[BaseException]]:
         else:
             errors.append(error)
     return results, errors
+
+
+def entered_states(execution_arn: str) -> list[str]:
+    """The names of the states a workflow execution entered, in order."""
+    from chalicelib.adapters import workflow
+
+    events = workflow.history(execution_arn)
+    return [e["stateEnteredEventDetails"]["name"] for e in events if e["type"].endswith("StateEntered")]
+
+
+def books(customer: Actor, provider: Actor, contract_id: str) -> tuple[int, int, int]:
+    """(customer wallet, provider wallet, the contract's escrow) in EUR minor units."""
+    from chalicelib.adapters import ledger_repo
+    from chalicelib.domain import ledger
+
+    return (
+        ledger_repo.balance(ledger.wallet(customer.profile_id or ""), "EUR"),
+        ledger_repo.balance(ledger.wallet(provider.profile_id or ""), "EUR"),
+        ledger_repo.balance(ledger.escrow(contract_id), "EUR"),
+    )

@@ -14,7 +14,7 @@ from chalicelib.handlers.consumers import CALLBACKS_QUEUE, on_workflow_message
 from chalicelib.services import contracts, escrow, wallet
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import ADMIN, active_contract, put_file
+from tests.integration.market import ADMIN, active_contract, entered_states, put_file
 
 
 def _wait_status(arn: str, wanted: str) -> str:
@@ -25,10 +25,6 @@ def _wait_status(arn: str, wanted: str) -> str:
         what=f"{arn} to be {wanted}",
         queues=[CALLBACKS_QUEUE],
     )
-
-
-def _states(arn: str) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in workflow.history(arn) if e["type"].endswith("StateEntered")]
 
 
 def _balance(account: str) -> int:
@@ -79,7 +75,7 @@ def test_full_lifecycle_moves_money_exactly(aws: dict[str, str]) -> None:
 
     arn1 = escrow.execution_arn(cid, first.id)
     assert _wait_status(arn1, "SUCCEEDED") == "SUCCEEDED"
-    assert _states(arn1) == [
+    assert entered_states(arn1) == [
         "AwaitSubmission",
         "RouteSubmission",
         "AwaitDecision",
@@ -92,7 +88,7 @@ def test_full_lifecycle_moves_money_exactly(aws: dict[str, str]) -> None:
     ]
     arn2 = escrow.execution_arn(cid, second.id)
     assert _wait_status(arn2, "SUCCEEDED") == "SUCCEEDED"
-    assert _states(arn2)[-2:] == ["AwaitResolution", "Resolved"]
+    assert entered_states(arn2)[-2:] == ["AwaitResolution", "Resolved"]
 
 
 def test_auto_accept_after_the_review_window(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +107,7 @@ def test_auto_accept_after_the_review_window(aws: dict[str, str], monkeypatch: p
         done=lambda status: status == "released",
         queues=[CALLBACKS_QUEUE],
     )
-    assert "AutoAccept" in _states(arn)
+    assert "AutoAccept" in entered_states(arn)
     assert _balance(ledger.wallet(provider.profile_id or "")) == 45000
     done, milestones, _ = contracts.load(customer, contract.id)
     assert milestones[0].status == "released"
@@ -197,7 +193,7 @@ def test_moto_gap_a_stale_callback_answer_changes_nothing_whether_accepted_or_re
 
     escrow.accept(customer, cid, mid)  # the real next answer still drives the workflow, once
     assert _wait_status(arn, "SUCCEEDED") == "SUCCEEDED"
-    assert _states(arn) == ["AwaitSubmission", "RouteSubmission", "AwaitDecision", "RouteDecision", "Released"]
+    assert entered_states(arn) == ["AwaitSubmission", "RouteSubmission", "AwaitDecision", "RouteDecision", "Released"]
     assert _balance(ledger.wallet(provider.profile_id or "")) == 18000  # released once, less the 10 %
 
 

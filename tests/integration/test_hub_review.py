@@ -16,16 +16,12 @@ from chalicelib.handlers.consumers import CALLBACKS_QUEUE
 from chalicelib.services import contracts, escrow, gates, notifications
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import ADMIN, active_contract, person, put_file
+from tests.integration.market import ADMIN, active_contract, entered_states, person, put_file
 
 
 def _hub(contract: Any) -> None:
     """The contract of a hub task (the award copies `hub` from the task; the task side is hub mode's own work)."""
     contract.update(actions=[ContractItem.hub.set(True)])
-
-
-def _states(arn: str) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in workflow.history(arn) if e["type"].endswith("StateEntered")]
 
 
 def _queued() -> list[str]:
@@ -82,7 +78,7 @@ def test_the_hub_returns_then_forwards_to_the_reviewer_who_approves(aws: dict[st
     escrow.accept(customer, cid, mid)
     arn = escrow.execution_arn(cid, mid)
     pump.settle(lambda: workflow.status(arn), done=lambda s: s == "SUCCEEDED", queues=[CALLBACKS_QUEUE])
-    assert _states(arn) == [
+    assert entered_states(arn) == [
         "AwaitSubmission",
         "RouteSubmission",
         "AwaitHubReview",
@@ -116,5 +112,5 @@ def test_forwarded_without_a_reviewer_the_customer_review_window_starts_then(aws
     with pytest.raises(Conflict):
         gates.forward(ADMIN, cid, mid)  # forwarded once
     workflow_waits(cid, mid, "decision")
-    assert _states(escrow.execution_arn(cid, mid))[-3:] == ["AwaitHubReview", "RouteHub", "AwaitDecision"]
+    assert entered_states(escrow.execution_arn(cid, mid))[-3:] == ["AwaitHubReview", "RouteHub", "AwaitDecision"]
     assert contracts.load(customer, cid)[1][0].status == "under_review"

@@ -18,10 +18,9 @@ from chalicelib.domain.money import Money
 from chalicelib.handlers import views
 from chalicelib.handlers.consumers import CALLBACKS_QUEUE, NOTIFICATIONS_QUEUE
 from chalicelib.services import disputes, escrow, notifications
-from chalicelib.services.identity import Actor
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import ADMIN, active_contract, person, put_file, race
+from tests.integration.market import ADMIN, active_contract, books, person, put_file, race
 
 pytestmark = pytest.mark.usefixtures("aws")
 EUR = "EUR"
@@ -29,15 +28,6 @@ EUR = "EUR"
 
 def _eur(account: str) -> int:
     return ledger_repo.balance(account, EUR)
-
-
-def _books(customer: Actor, provider: Actor, contract_id: str) -> tuple[int, int, int]:
-    """(customer wallet, provider wallet, the contract's escrow)."""
-    return (
-        _eur(ledger.wallet(customer.profile_id or "")),
-        _eur(ledger.wallet(provider.profile_id or "")),
-        _eur(ledger.escrow(contract_id)),
-    )
 
 
 def _milestone(contract_id: str, milestone_id: str) -> Any:
@@ -69,7 +59,7 @@ def test_a_funded_milestone_never_delivered_comes_back_to_the_customer_through_a
     cid = contract.id
     escrow.fund_milestone(customer, cid, first.id, "wallet")
     workflow_waits(cid, first.id, "submission")  # the dispute answers the parked submission token
-    before = _books(customer, provider, cid)
+    before = books(customer, provider, cid)
     assert before == (25000, 0, 40000)
 
     proof = put_file(customer, "evidence", b"mail: no delivery by the due date", "text/plain")
@@ -113,7 +103,7 @@ def test_a_funded_milestone_never_delivered_comes_back_to_the_customer_through_a
     assert [a.action for a in audit_repo.contract_trail(cid)].count("evidence") == 2
 
     escrow.resolve(ADMIN, cid, first.id, Money(0, EUR), Money(40000, EUR), "Never delivered")
-    assert _books(customer, provider, cid) == (65000, 0, 0)  # exactly the escrow back, the provider nothing
+    assert books(customer, provider, cid) == (65000, 0, 0)  # exactly the escrow back, the provider nothing
     entries = ledger_repo.all_entries(ledger.wallet(customer.profile_id or ""))
     assert [int(e.amount) for e in entries if e.kind == "dispute_split"] == [40000]
     assert _queued(cid, first.id) is None
@@ -144,7 +134,7 @@ def test_a_milestone_sent_back_and_disputed_before_the_workflow_waits_still_ends
     escrow.resolve(ADMIN, cid, only.id, Money(10000, EUR), Money(20000, EUR), None)
 
     provider_gets = 10000 - (10000 * int(contract.commission_bps) + 5000) // 10000
-    assert _books(customer, provider, cid) == (20000, provider_gets, 0)
+    assert books(customer, provider, cid) == (20000, provider_gets, 0)
     assert _ends_resolved(cid, only.id)[-4:] == [
         "AwaitNextSubmission",
         "RouteSubmission",
@@ -157,7 +147,7 @@ def test_refusals_change_nothing() -> None:
     customer, provider, contract, (first, second) = active_contract((20000, 20000), deposit=20000)
     cid = contract.id
     escrow.fund_milestone(customer, cid, first.id, "wallet")
-    books = _books(customer, provider, cid)
+    kept = books(customer, provider, cid)
     stored = _milestone(cid, first.id)
 
     with pytest.raises(Conflict):  # the provider has nothing delivered to dispute yet
@@ -175,7 +165,7 @@ def test_refusals_change_nothing() -> None:
 
     after = _milestone(cid, first.id)
     assert (after.status, after.dispute, after.evidence, after.version) == ("funded", None, [], stored.version)
-    assert _books(customer, provider, cid) == books
+    assert books(customer, provider, cid) == kept
     assert _queued(cid, first.id) is None
 
     escrow.dispute(customer, cid, first.id, "Late.")
@@ -186,4 +176,4 @@ def test_refusals_change_nothing() -> None:
     with pytest.raises(BusinessRuleViolated):  # the customer's file is not the provider's evidence
         disputes.add_evidence(provider, cid, first.id, "Theirs", [put_file(customer, "evidence")])
     assert [e["note"] for e in _milestone(cid, first.id).evidence] == ["Proof"]
-    assert _books(customer, provider, cid) == books
+    assert books(customer, provider, cid) == kept

@@ -16,7 +16,7 @@ from chalicelib.services import escrow
 from chalicelib.services.identity import Actor
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import active_contract, put_file
+from tests.integration.market import active_contract, entered_states, put_file
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -70,7 +70,4 @@ def test_a_funded_milestone_past_its_due_date_is_overdue_once_then_still_deliver
 
 
 def _states(contract_id: str, milestone_id: str) -> list[str]:
-    from chalicelib.adapters import workflow
-
-    arn = escrow.execution_arn(contract_id, milestone_id)
-    return [e["stateEnteredEventDetails"]["name"] for e in workflow.history(arn) if e["type"].endswith("StateEntered")]
+    return entered_states(escrow.execution_arn(contract_id, milestone_id))

@@ -20,7 +20,7 @@ from chalicelib.services import audit, contracts, disputes, escrow, gates, threa
 from chalicelib.services.identity import Actor
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import ADMIN, person, place_bid, put_file, race
+from tests.integration.market import ADMIN, entered_states, person, place_bid, put_file, race
 
 EUR = "EUR"
 FEE_BPS = 300  # the default qc_fee_bps
@@ -59,10 +59,6 @@ def _qc_contract(amount: int = 100000) -> tuple[Actor, Actor, Any, Any]:
 
 def _status(actor: Actor, contract_id: str) -> str:
     return str(contracts.load(actor, contract_id)[1][0].status)
-
-
-def _states(arn: str) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in workflow.history(arn) if e["type"].endswith("StateEntered")]
 
 
 def _entered(arn: str, state: str) -> datetime:
@@ -143,7 +139,7 @@ def test_a_reviewer_rejects_then_approves_and_the_review_window_starts_at_approv
     assert _eur(ledger.wallet(str(reviewer.profile_id))) - earned == 2 * fee  # one fee per decision
     assert _eur(ledger.escrow(cid)) == 0
     pump.settle(lambda: workflow.status(arn), done=lambda s: s == "SUCCEEDED", queues=[CALLBACKS_QUEUE])
-    assert _states(arn) == [
+    assert entered_states(arn) == [
         "AwaitSubmission",
         "RouteSubmission",
         "AwaitQcReview",
@@ -179,11 +175,11 @@ def test_an_unanswered_review_escalates_to_the_admins_who_decide(
     assert mid in overdue
     arn = escrow.execution_arn(cid, mid)
     pump.settle(
-        lambda: _states(arn),
+        lambda: entered_states(arn),
         done=lambda states: "AwaitQcReviewEscalated" in states,
         queues=[CALLBACKS_QUEUE],
     )
-    assert _states(arn)[-3:] == ["AwaitQcReview", "EscalateQc", "AwaitQcReviewEscalated"]
+    assert entered_states(arn)[-3:] == ["AwaitQcReview", "EscalateQc", "AwaitQcReviewEscalated"]
     assert gates.escalate_qc(cid, mid) is False  # a redelivered escalation lists nothing twice
     workflow_waits(cid, mid, "qc_review")
     assert _status(customer, cid) == "qc_review"
@@ -194,7 +190,7 @@ def test_an_unanswered_review_escalates_to_the_admins_who_decide(
     assert _eur(ledger.QC_FEES) == expenses
     assert mid not in [m.id for m in gates.overdue(ADMIN, 100, None).items]
     workflow_waits(cid, mid, "decision")
-    assert _states(arn)[-3:] == ["AwaitQcReviewEscalated", "RouteQc", "AwaitDecision"]
+    assert entered_states(arn)[-3:] == ["AwaitQcReviewEscalated", "RouteQc", "AwaitDecision"]
 
 
 def test_two_approvals_at_once_pay_one_fee(aws: dict[str, str]) -> None:

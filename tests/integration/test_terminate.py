@@ -22,7 +22,17 @@ from chalicelib.services import contracts, escrow, notifications, termination
 from chalicelib.services.identity import Actor
 from scripts import pump
 from tests.integration.conftest import workflow_waits
-from tests.integration.market import ADMIN, active_contract, open_task, person, place_bid, put_file, race
+from tests.integration.market import (
+    ADMIN,
+    active_contract,
+    books,
+    entered_states,
+    open_task,
+    person,
+    place_bid,
+    put_file,
+    race,
+)
 
 EUR = "EUR"
 
@@ -31,22 +41,12 @@ def _eur(account: str) -> int:
     return ledger_repo.balance(account, EUR)
 
 
-def _books(customer: Actor, provider: Actor, contract_id: str) -> tuple[int, int, int]:
-    """(customer wallet, provider wallet, the contract's escrow)."""
-    return (
-        _eur(ledger.wallet(customer.profile_id or "")),
-        _eur(ledger.wallet(provider.profile_id or "")),
-        _eur(ledger.escrow(contract_id)),
-    )
-
-
 def _statuses(contract_id: str) -> list[str]:
     return [m.status for m in contracts_repo.milestones(contract_id)]
 
 
 def _states(contract_id: str, milestone_id: str) -> list[str]:
-    arn = escrow.execution_arn(contract_id, milestone_id)
-    return [e["stateEnteredEventDetails"]["name"] for e in workflow.history(arn) if e["type"].endswith("StateEntered")]
+    return entered_states(escrow.execution_arn(contract_id, milestone_id))
 
 
 def _ended(contract_id: str, milestone_id: str) -> list[str]:
@@ -85,7 +85,7 @@ def test_agreed_termination_refunds_undelivered_escrow_cancels_the_rest_and_keep
     escrow.request_revision(customer, cid, revised.id, "not yet")
     workflow_waits(cid, funded.id, "submission")
     workflow_waits(cid, revised.id, "submission")
-    before = _books(customer, provider, cid)
+    before = books(customer, provider, cid)
     assert before == (0, 9000, 50000)
 
     proposed, _ = termination.terminate(provider, cid, "the client changed course")
@@ -98,7 +98,7 @@ def test_agreed_termination_refunds_undelivered_escrow_cancels_the_rest_and_keep
     }
     with pytest.raises(Conflict):  # the same party again
         termination.terminate(provider, cid, "really")
-    assert _books(customer, provider, cid) == before
+    assert books(customer, provider, cid) == before
     notes = pump.settle(lambda: _inbox(customer, "ContractTerminationProposed"), what="the proposal in the inbox")
     assert notes[0].data["reason"] == "the client changed course"
 
@@ -107,7 +107,7 @@ def test_agreed_termination_refunds_undelivered_escrow_cancels_the_rest_and_keep
     assert ended.status == "terminated" and ended.termination["status"] == "terminated"
     assert ended.termination["terminatedBy"] == "customer"
     assert [m.status for m in milestones] == _statuses(cid) == ["released", "refunded", "refunded", "cancelled"]
-    assert _books(customer, provider, cid) == (50000, 9000, 0)  # exactly the undelivered escrow came back
+    assert books(customer, provider, cid) == (50000, 9000, 0)  # exactly the undelivered escrow came back
     found = contracts_repo.partition(cid)
     assert found is not None
     shown = views.contract(found.contract, found.milestones)
@@ -134,7 +134,7 @@ def test_agreed_termination_refunds_undelivered_escrow_cancels_the_rest_and_keep
     assert _ended(cid, done.id)[-1] == "Released"
 
     # no callback and no command moves money afterwards
-    after = _books(customer, provider, cid)
+    after = books(customer, provider, cid)
     entries = len(ledger_repo.all_entries(ledger.escrow(cid)))
     with pytest.raises(Conflict):
         escrow.submit(provider, cid, funded.id, [put_file(provider, "deliverable")], None)
@@ -148,7 +148,7 @@ def test_agreed_termination_refunds_undelivered_escrow_cancels_the_rest_and_keep
     assert escrow.park_token(cid, unfunded.id, "submission", "a-late-token") == "answered terminated"
     with pytest.raises(Conflict):
         termination.terminate(customer, cid, "again")
-    assert _books(customer, provider, cid) == after
+    assert books(customer, provider, cid) == after
     assert len(ledger_repo.all_entries(ledger.escrow(cid))) == entries
     assert _statuses(cid) == ["released", "refunded", "refunded", "cancelled"]
 
@@ -178,7 +178,7 @@ def test_work_under_review_or_in_dispute_blocks_termination_until_decided(aws: d
     escrow.fund_milestone(customer, cid, funded.id, "wallet")
     escrow.submit(provider, cid, reviewed.id, [put_file(provider, "deliverable")], None)
     termination.terminate(provider, cid, "moving on")  # a proposal may wait for the decision
-    before = _books(customer, provider, cid)
+    before = books(customer, provider, cid)
     version = contracts_repo.get(cid).version  # type: ignore[union-attr]
 
     with pytest.raises(Conflict) as under_review:
@@ -188,7 +188,7 @@ def test_work_under_review_or_in_dispute_blocks_termination_until_decided(aws: d
     with pytest.raises(Conflict) as disputed:
         termination.terminate(ADMIN, cid, "ending it")
     assert reviewed.id in disputed.value.detail and "disputed" in disputed.value.detail
-    assert _books(customer, provider, cid) == before
+    assert books(customer, provider, cid) == before
     assert _statuses(cid) == ["disputed", "funded"]
     assert contracts_repo.get(cid).version == version + 1  # type: ignore[union-attr]  # only the dispute wrote
 
@@ -197,7 +197,7 @@ def test_work_under_review_or_in_dispute_blocks_termination_until_decided(aws: d
 
     assert ended.status == "terminated"
     assert _statuses(cid) == ["resolved", "refunded"]
-    assert _books(customer, provider, cid) == (before[0] + 5000 + 20000, before[1] + 4500, 0)
+    assert books(customer, provider, cid) == (before[0] + 5000 + 20000, before[1] + 4500, 0)
 
 
 def test_a_proposal_lapses_when_the_contract_completes(aws: dict[str, str]) -> None:
@@ -242,17 +242,17 @@ def test_agree_and_submit_at_once_one_wins_and_the_books_balance(aws: dict[str, 
     assert isinstance(error, DomainError) and error.status == 409, repr(error)
     (status,) = _statuses(cid)
     if status == "refunded":  # the agreement won: the escrow is back with the customer
-        assert _books(customer, provider, cid) == (25000, 0, 0)
+        assert books(customer, provider, cid) == (25000, 0, 0)
     else:  # the submission won: the work is under review, the escrow intact; releasing it empties it
-        assert status == "under_review" and _books(customer, provider, cid) == (0, 0, 25000)
+        assert status == "under_review" and books(customer, provider, cid) == (0, 0, 25000)
         escrow.accept(customer, cid, only.id)
-        assert _books(customer, provider, cid) == (0, 22500, 0)
+        assert books(customer, provider, cid) == (0, 22500, 0)
     stored = contracts_repo.get(cid)
     assert stored is not None
     held = int(stored.funded_total) - int(stored.released_total) - int(stored.refunded_total)
     assert held == _eur(ledger.escrow(cid)) == 0
     # conservation: what the customer deposited is now with the customer, the provider or the platform
-    assert sum(_books(customer, provider, cid)) + _eur(ledger.REVENUE) - revenue == 25000
+    assert sum(books(customer, provider, cid)) + _eur(ledger.REVENUE) - revenue == 25000
 
 
 @pytest.fixture
