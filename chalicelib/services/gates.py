@@ -221,6 +221,8 @@ def forward(actor: Actor, contract_id: str, milestone_id: str) -> contracts_repo
     to_qc = steps[-1][1] == MilestoneStatus.QC_REVIEW
     if not to_qc:
         _start_review_window(milestone)
+    if milestone.submissions:  # from now on the company reads it (hub.held_back)
+        milestone.submissions = [*milestone.submissions[:-1], {**milestone.submissions[-1], "forwardedAt": iso()}]
     quality_repo.unlist(milestone)
     data = {"recipients": _recipients(contract)}
     change = escrow.Change(

@@ -180,10 +180,20 @@ class Mask:
                     value = value.replace(real, shown)
             return value
         if isinstance(value, dict):
+            if isinstance(value.get("submissions"), list):
+                value = held_back(value)
             return {self(k): self(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self(v) for v in value]
         return value
+
+
+def held_back(milestone: dict[str, Any]) -> dict[str, Any]:
+    """A milestone as the company of a hub contract reads it: what the hub has not passed on stays with the
+    hub (submissions it has not forwarded, the reasons it returned work for)."""
+    submissions = [s for s in milestone["submissions"] if isinstance(s, dict) and s.get("forwardedAt")]
+    revisions = [r for r in milestone.get("revisions") or [] if not (isinstance(r, dict) and r.get("by") == "hub")]
+    return milestone | {"submissions": submissions, "revisions": revisions}
 
 
 def _mask(contract: contracts_repo.Contract | contracts_repo.Parties, provider: profiles_repo.Profile | None) -> Mask:

@@ -262,8 +262,10 @@ def test_return_then_forward_a_hub_submission(page: Any, world: World, stack: Lo
     returning.get_by_role("button", name="Return").click()
     section(page, "Hub submissions").get_by_role("status").filter(has_text="Returned").wait_for()
     expect_gone(page, "Hub submissions", cid)
-    back = customer.ok("GET", f"/contracts/{cid}")["milestones"][0]
+    back = provider.ok("GET", f"/contracts/{cid}")["milestones"][0]
     assert back["status"] == "revision_requested" and back["revisions"][-1]["by"] == "hub"
+    seen = customer.ok("GET", f"/contracts/{cid}")["milestones"][0]  # the company never saw the returned draft
+    assert seen["status"] == "revision_requested" and seen["submissions"] == [] and seen["revisions"] == []
 
     submit(world, provider, cid, first)
     section(page, "Hub submissions").get_by_role("button", name="Refresh").click()
@@ -273,6 +275,7 @@ def test_return_then_forward_a_hub_submission(page: Any, world: World, stack: Lo
     expect_gone(page, "Hub submissions", cid)
     forwarded = customer.ok("GET", f"/contracts/{cid}")["milestones"][0]
     assert forwarded["status"] == "under_review" and forwarded["reviewDeadline"]  # the window starts now
+    assert len(forwarded["submissions"]) == 1 and forwarded["submissions"][0]["forwardedAt"]  # the forwarded one
 
 
 def test_assign_a_reviewer_from_the_ranked_list(page: Any, world: World) -> None:

@@ -12,8 +12,9 @@ import pytest
 from chalicelib.adapters import workflow
 from chalicelib.adapters.table import ContractItem
 from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.handlers import views
 from chalicelib.handlers.consumers import CALLBACKS_QUEUE
-from chalicelib.services import contracts, escrow, gates, notifications
+from chalicelib.services import contracts, escrow, gates, hub, notifications
 from scripts import pump
 from tests.integration.conftest import workflow_waits
 from tests.integration.market import ADMIN, active_contract, entered_states, person, put_file
@@ -26,6 +27,13 @@ def _hub(contract: Any) -> None:
 
 def _queued() -> list[str]:
     return [m.id for m in gates.hub_submissions(ADMIN, 100, None).items]
+
+
+def _company_sees(customer: Any, contract_id: str, milestone_id: str) -> dict[str, Any]:
+    """The milestone in the company's view of its hub contract (GET /contracts/{id})."""
+    loaded, milestones, _ = contracts.load(customer, contract_id)
+    view = views.masked(views.contract(loaded, milestones), hub.mask_for(customer, loaded))
+    return next(m for m in view["milestones"] if m["id"] == milestone_id)
 
 
 def test_the_hub_returns_then_forwards_to_the_reviewer_who_approves(aws: dict[str, str]) -> None:
@@ -50,6 +58,8 @@ def test_the_hub_returns_then_forwards_to_the_reviewer_who_approves(aws: dict[st
     with pytest.raises(Conflict):
         gates.qc_approve(reviewer, cid, mid)  # not at quality control yet
 
+    assert _company_sees(customer, cid, mid)["submissions"] == []  # the hub has it, the company does not
+
     returned = gates.return_submission(ADMIN, cid, mid, "Drawings are unreadable")
     assert returned.status == "revision_requested"
     assert returned.revisions[-1] == {
@@ -72,6 +82,9 @@ def test_the_hub_returns_then_forwards_to_the_reviewer_who_approves(aws: dict[st
     workflow_waits(cid, mid, "hub_review")
     forwarded = gates.forward(ADMIN, cid, mid)
     assert (forwarded.status, forwarded.review_deadline) == ("qc_review", None)
+    seen = _company_sees(customer, cid, mid)  # the forwarded work only: not v1, nor why the hub returned it
+    assert [s["note"] for s in seen["submissions"]] == ["v2"] and seen["revisions"] == []
+    assert [s["note"] for s in views.milestone(forwarded)["submissions"]] == ["v1", "v2"]  # the hub sees both
     workflow_waits(cid, mid, "qc_review")
     assert gates.qc_approve(reviewer, cid, mid).status == "under_review"
     workflow_waits(cid, mid, "decision")
