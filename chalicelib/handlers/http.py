@@ -239,7 +239,7 @@ def endpoint(
             except DomainError as error:
                 log.info("refused", extra={"status": error.status, "detail": error.detail})
                 response = from_error(error)
-            except Exception:
+            except Exception:  # the edge's last resort: logged with its traceback, answered as problem+json
                 log.exception("unhandled error")
                 response = problem(500, "internal", "Internal error", f"something went wrong; quote {request_id}")
             else:

@@ -13,6 +13,7 @@ admin is not the owner's to hear about: its edits tell nobody.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from chalicelib.adapters import bids_repo, tasks_repo
 from chalicelib.adapters.unit_of_work import unit_of_work
@@ -56,28 +57,9 @@ def edit(actor: Actor, bid_id: str, changes: BidChanges) -> bids_repo.Bid:
     diff = changes_between(before, after)
     if not diff:
         return bid  # the same terms again: nothing to record or tell
-    check_room(bids_repo.history_of(bid))
-    at = iso()
-    bids_repo.set_terms(bid, after)
-    bids_repo.close_counter(bid, CounterStatus.SUPERSEDED, at)
-    bids_repo.append_history(bid, history_entry(Move.EDITED, "provider", at, diff))
-    bid.updated_at = at
-    with unit_of_work(RACE) as uow:
-        bids_repo.save(uow, bid)
-        tasks_repo.require_open(uow, task.id)
-        bids_repo.record_decision(uow, bid.provider_id, bid, "edit", bid.status, None, at)
-        uow.emit(
-            "BidEdited",
-            {
-                "bidId": bid.id,
-                "taskId": task.id,
-                "price": after.price.to_json(),
-                "changed": sorted(diff),
-                "recipients": [] if hub.waiting(task, bid) else [task.owner_id],
-            },
-            at,
-        )
-    return bid
+    return _take_terms(
+        bid, task, before, after, CounterStatus.SUPERSEDED, Move.EDITED, "edit", "BidEdited", {"changed": sorted(diff)}
+    )
 
 
 def counter(actor: Actor, bid_id: str, offer: Counter) -> bids_repo.Bid:
@@ -136,27 +118,9 @@ def accept_counter(actor: Actor, bid_id: str) -> bids_repo.Bid:
     price, milestones = countered
     before = bids_repo.terms_of(bid)
     after: Terms = replace(before, price=price, milestones=milestones)
-    check_room(bids_repo.history_of(bid))
-    at = iso()
-    bids_repo.set_terms(bid, after)
-    bids_repo.close_counter(bid, CounterStatus.ACCEPTED, at)
-    bids_repo.append_history(bid, history_entry(Move.COUNTER_ACCEPTED, "provider", at, changes_between(before, after)))
-    bid.updated_at = at
-    with unit_of_work(RACE) as uow:
-        bids_repo.save(uow, bid)
-        tasks_repo.require_open(uow, task.id)
-        bids_repo.record_decision(uow, bid.provider_id, bid, "accept_counter", bid.status, None, at)
-        uow.emit(
-            "CounterAccepted",
-            {
-                "bidId": bid.id,
-                "taskId": task.id,
-                "price": price.to_json(),
-                "recipients": [] if hub.waiting(task, bid) else [task.owner_id],
-            },
-            at,
-        )
-    return bid
+    return _take_terms(
+        bid, task, before, after, CounterStatus.ACCEPTED, Move.COUNTER_ACCEPTED, "accept_counter", "CounterAccepted", {}
+    )
 
 
 def _require_open(task: tasks_repo.Task) -> None:
@@ -167,3 +131,40 @@ def _require_open(task: tasks_repo.Task) -> None:
 def _same_currency(price: Money, currency: str, field: str) -> None:
     if price.currency != currency:
         raise BusinessRuleViolated(f"the bid is in {currency}", [{"field": field, "message": f"must be {currency}"}])
+
+
+def _take_terms(
+    bid: bids_repo.Bid,
+    task: tasks_repo.Task,
+    before: Terms,
+    after: Terms,
+    closing: CounterStatus,
+    move: Move,
+    action: str,
+    event: str,
+    detail: dict[str, Any],
+) -> bids_repo.Bid:
+    """The bidder's move to new terms (an edit, or taking the counter): the bid at its version, the task still
+    open, the selection record and the owner's notice, in one unit of work."""
+    check_room(bids_repo.history_of(bid))
+    at = iso()
+    bids_repo.set_terms(bid, after)
+    bids_repo.close_counter(bid, closing, at)
+    bids_repo.append_history(bid, history_entry(move, "provider", at, changes_between(before, after)))
+    bid.updated_at = at
+    with unit_of_work(RACE) as uow:
+        bids_repo.save(uow, bid)
+        tasks_repo.require_open(uow, task.id)
+        bids_repo.record_decision(uow, bid.provider_id, bid, action, bid.status, None, at)
+        uow.emit(
+            event,
+            {
+                "bidId": bid.id,
+                "taskId": task.id,
+                "price": after.price.to_json(),
+                **detail,
+                "recipients": [] if hub.waiting(task, bid) else [task.owner_id],
+            },
+            at,
+        )
+    return bid
